@@ -1,0 +1,27 @@
+"""micrograde: an autograder for micrograd-style scalar autograd exercises.
+
+The public API is small: ``main`` (the ``grade`` command), ``grade_exercise``
+with ``Options``, and the result model. Everything else is internal.
+
+The names load lazily: the worker process imports ``harness.graph`` and must
+not pay for (or expose) Hypothesis, YAML and the rest of the grader.
+"""
+from importlib import import_module
+
+_PUBLIC = {
+    "main": "harness.cli",
+    "grade_exercise": "harness.grading",
+    "Options": "harness.grading",
+    "Report": "harness.results",
+    "ExerciseResult": "harness.results",
+    "CheckResult": "harness.results",
+    "Diagnosis": "harness.results",
+}
+
+__all__ = list(_PUBLIC)
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        return getattr(import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'harness' has no attribute {name!r}")

@@ -1,0 +1,108 @@
+"""The ``grade`` command: declares options and calls one function per stage.
+
+Exit status: 0 full marks, 1 anything less, 2 bad usage or configuration,
+3 a fault of the grader itself (never the student's).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from harness.exercise import UsageError, find_targets, reference_folder
+from harness.grading import Options, grade_exercise
+from harness.render import RENDERERS
+from harness.results import Report
+from harness.rubric import RubricError
+
+EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse exits 2 too, but say what to do next
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"grade: error: {message}\nTry 'grade --help'.\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="grade", description="Grade micrograd-style autograd exercises.")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="an exercise folder or a folder of them (default: ./exercises)")
+    p.add_argument("--reference", action="store_true",
+                   help="grade the reference solution in place of the student's files")
+    p.add_argument("--format", default="text", metavar="FORMAT",
+                   help=f"output format: {', '.join(RENDERERS)} (default: text)")
+    p.add_argument("--output", metavar="FILE", help="write the report to FILE (atomically)")
+    p.add_argument("--seed", type=int, default=0, help="seed for generated graphs (default: 0)")
+    p.add_argument("--examples", type=int, metavar="N",
+                   help="graphs per generated check, instead of the rubric's")
+    return p
+
+
+def main(argv: list | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return run(args)
+    except (UsageError, RubricError) as exc:
+        print(f"grade: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("grade: interrupted", file=sys.stderr)
+        return 130
+    except Exception:
+        print("grade: grader error: this is a fault of the grader, not of the submission.\n"
+              "Please report it to your instructor with the traceback below.\n", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_GRADER
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.format not in RENDERERS:
+        raise UsageError(f"unknown --format {args.format!r}; choose one of {', '.join(RENDERERS)}")
+    if args.examples is not None and args.examples < 1:
+        raise UsageError(f"--examples must be at least 1, not {args.examples}")
+    paths = args.paths or ["exercises"]
+    targets = find_targets(paths)
+    options = Options(seed=args.seed, examples=args.examples)
+    started = time.monotonic()
+    report = Report(seed=args.seed)
+    for target in targets:
+        if args.reference:
+            folder = reference_folder(target.rubric)
+            try:
+                report.exercises.append(grade_exercise(target, folder, options, f"reference for {target.folder}"))
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+        else:
+            report.exercises.append(grade_exercise(target, target.folder, options))
+    report.seconds = time.monotonic() - started
+    text = RENDERERS[args.format](report)
+    if args.output:
+        write_atomically(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_FULL if report.full_marks else EXIT_PARTIAL
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path``, then rename it into place."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    except OSError as exc:
+        raise UsageError(f"--output {path}: cannot write there ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def entry_point() -> None:
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Find the exercises to grade, and the files a worker loads for each.
+
+An exercise folder holds the student's files and a marker, ``micrograde.yaml``
+(``exercise: 04_engine``), so a copy of the folder anywhere grades the same.
+A folder with no marker whose name is an exercise's (``04_engine``) counts too.
+A path may also be a folder of exercise folders.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from harness import rubric as rubrics
+
+MARKER = "micrograde.yaml"
+
+
+class UsageError(Exception):
+    """Bad input from the user: exit status 2, with this message."""
+
+
+@dataclass(frozen=True)
+class Target:
+    folder: Path
+    rubric: rubrics.Rubric
+
+
+def find_targets(paths: list) -> list:
+    """Every exercise under ``paths``, in order; UsageError when a path has none."""
+    known = rubrics.builtin_rubrics()
+    targets = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError(f"{raw}: no such file or folder")
+        if not path.is_dir():
+            raise UsageError(f"{raw}: not a folder; give an exercise folder or a folder of them")
+        found = [_target(path, known)] if _is_exercise(path, known) else \
+            [_target(sub, known) for sub in sorted(path.iterdir())
+             if sub.is_dir() and _is_exercise(sub, known)]
+        if not found:
+            raise UsageError(f"{raw}: no exercise found; an exercise folder holds {MARKER} "
+                             f"(exercise: NAME) or is named after one of: {', '.join(sorted(known))}")
+        targets.extend(found)
+    return targets
+
+
+def _is_exercise(folder: Path, known: dict) -> bool:
+    return (folder / MARKER).is_file() or folder.name in known
+
+
+def _target(folder: Path, known: dict) -> Target:
+    marker = folder / MARKER
+    name = folder.name
+    if marker.is_file():
+        try:
+            data = yaml.safe_load(marker.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise UsageError(f"{marker}: cannot be read as YAML ({exc})") from None
+        if not isinstance(data, dict) or not isinstance(data.get("exercise"), str):
+            raise UsageError(f"{marker}: expected a line 'exercise: NAME', e.g. 'exercise: 04_engine'")
+        name = data["exercise"]
+    if name not in known:
+        raise UsageError(f"{marker if marker.is_file() else folder}: unknown exercise {name!r}; "
+                         f"known: {', '.join(sorted(known))}")
+    return Target(folder, rubrics.load(known[name]))
+
+
+def target_for(folder: Path, exercise: str) -> Target:
+    """The target for a folder graded as a named exercise (bulk grading, Gradescope)."""
+    known = rubrics.builtin_rubrics()
+    if exercise not in known:
+        raise UsageError(f"unknown exercise {exercise!r}; known: {', '.join(sorted(known))}")
+    return Target(folder, rubrics.load(known[exercise]))
+
+
+def sources(folder: Path, rubric: rubrics.Rubric) -> tuple:
+    """What the worker loads, in order, or a reason the submission cannot be loaded."""
+    found = []
+    for filename in rubric.files:
+        if not (folder / filename).is_file():
+            return None, f"{filename} not found in {folder}"
+        found.append({"module": Path(filename).stem, "file": filename})
+    return found, ""
+
+
+def reference_folder(rubric: rubrics.Rubric) -> Path:
+    """A temporary folder holding the reference solution under the student's file names."""
+    folder = Path(tempfile.mkdtemp(prefix="micrograde-reference-"))
+    package = resources.files("reference")
+    for student_file, reference_file in rubric.reference.items():
+        with resources.as_file(package / reference_file) as path:
+            shutil.copyfile(path, folder / student_file)
+    return folder

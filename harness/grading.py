@@ -1,0 +1,122 @@
+"""Grade one exercise: start a worker, load the submission, run every check.
+
+The exercise has a wall-clock budget (``limits.exercise_seconds``): a
+submission that hangs uses it up once, and the checks left are reported as not
+run, instead of each waiting out its own limit. A worker that dies or hangs is
+replaced for the next check; a submission that cannot be loaded fails every
+check with the same reason, without starting more workers.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import checks, diagnose, judge
+from harness.exercise import Target, sources
+from harness.results import CheckResult, ExerciseResult
+from harness.sandbox import WorkerFailure, WorkerProcess
+
+
+@dataclass(frozen=True)
+class Options:
+    seed: int = 0
+    examples: int | None = None      # overrides every generated check's graph count
+
+
+def grade_exercise(target: Target, folder: Path, options: Options, display_path: str = "") -> ExerciseResult:
+    """Grade the submission in ``folder`` against ``target.rubric``."""
+    rubric = target.rubric
+    result = ExerciseResult(rubric.name, display_path or str(target.folder), rubric.title,
+                            sandbox="rlimits")
+    budget_end = time.monotonic() + rubric.limits.exercise_seconds
+    loaded, why_not = sources(folder, rubric)
+    session = _Session(folder, rubric, loaded) if loaded else None
+    load_failure = None if loaded else judge.Failure("import-error", why_not)
+    try:
+        for check in rubric.checks:
+            started = time.monotonic()
+            outcome, failure = None, load_failure
+            remaining = budget_end - started
+            if failure is None and remaining <= 0:
+                failure = judge.Failure("timeout", f"not run: the exercise's time budget of "
+                                        f"{rubric.limits.exercise_seconds:g} s was used up by earlier checks")
+            if failure is None:
+                seconds = min(check.seconds or rubric.limits.check_seconds, remaining)
+                try:
+                    asker = session.asker(time.monotonic() + seconds)
+                    outcome = checks.run_check(check, rubric, asker, options.seed, options.examples)
+                    failure = outcome.failure
+                    if asker.forbidden:
+                        failure = _forbidden(asker.forbidden)
+                except _LoadFailed as exc:
+                    failure = load_failure = exc.failure
+                except WorkerFailure as exc:
+                    failure = judge.Failure(exc.kind, exc.detail)
+                    session.restart()
+            result.checks.append(CheckResult(
+                name=check.name, max_score=check.points, passed=failure is None,
+                description=check.description,
+                diagnoses=[diagnose.generic(failure)] if failure else [],
+                graphs_checked=outcome.graphs_checked if outcome else 0,
+                seconds=time.monotonic() - started))
+    finally:
+        if session is not None:
+            session.close()
+    return result
+
+
+class _LoadFailed(Exception):
+    def __init__(self, failure: judge.Failure):
+        self.failure = failure
+
+
+def _forbidden(names: list) -> judge.Failure:
+    shown = ", ".join(sorted(set(names)))
+    return judge.Failure("forbidden-import", f"the submission imports {shown}, which this exercise does "
+                         "not allow: write the engine yourself, with the standard library")
+
+
+class _Session:
+    """The worker of one exercise, started (and loaded) on first use."""
+
+    def __init__(self, folder: Path, rubric, loaded: list):
+        self.folder, self.rubric, self.loaded = folder, rubric, loaded
+        self.worker: WorkerProcess | None = None
+
+    def asker(self, deadline: float) -> checks.Asker:
+        if self.worker is None:
+            self.worker = WorkerProcess(self.folder, self.rubric.limits)
+            self._load(deadline)
+        return checks.Asker(self.worker, self.rubric.entry, deadline)
+
+    def _load(self, deadline: float) -> None:
+        request = {"op": "load", "sources": self.loaded,
+                   "forbidden": list(self.rubric.forbidden_imports)}
+        try:
+            answer = self.worker.call(request, max(0.1, deadline - time.monotonic()))
+        except WorkerFailure as exc:
+            self.restart()
+            detail = f"while importing the submission: {exc.detail}"
+            raise _LoadFailed(judge.Failure(exc.kind, detail)) from None
+        forbidden = answer.get("forbidden") if isinstance(answer, dict) else None
+        if isinstance(forbidden, list) and forbidden:
+            raise _LoadFailed(_forbidden([str(x) for x in forbidden]))
+        if not isinstance(answer, dict) or answer.get("ok") is not True:
+            error = answer.get("error") if isinstance(answer, dict) else None
+            failure = judge.exception_failure(error, None, True)
+            if failure.kind == "exception":
+                failure.kind = "import-error"
+                failure.message = "importing the submission " + failure.message
+            raise _LoadFailed(failure)
+
+    def restart(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+
+__all__ = ["Options", "grade_exercise"]

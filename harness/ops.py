@@ -1,0 +1,142 @@
+"""The one table of operations.
+
+Every operation the grader can put in a graph is one row here. The generator
+draws rows, ``Graph.to_code`` prints them, the worker applies them to the
+student's objects, the reference expectations come from building the same rows
+with the reference ``Value``, and the bug models and the diagnosis read the
+row's float forward and local derivative. Adding an operation is one row.
+
+This module is imported by the worker process, so it uses the standard library
+only and does no work at import beyond building the table.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+# Inputs are kept where every operation is defined and well-conditioned. The
+# lecture's tanh is (exp(2x) - 1) / (exp(2x) + 1), which overflows near x = 355,
+# and ReLU's derivative is ambiguous at 0: see notes/micrograd-pitfalls.md.
+VALUE_CAP = 50.0          # |data| of every generated node stays below this
+EXP_MAX = 3.5             # exp(3.5) ~ 33 < VALUE_CAP
+TANH_MAX = 6.0            # beyond this tanh is flat and hides wrong derivatives
+RELU_MIN_ABS = 0.1        # stay off the kink
+DIVISOR_MIN_ABS = 0.5     # no division near 0
+POWER_BASE_MIN = 0.25     # fractional powers need a positive base
+
+
+@dataclass(frozen=True)
+class Op:
+    """One row: how an operation is written, applied, computed and derived.
+
+    ``name`` is unique per row (``radd`` is ``2 + a``); ``family`` is the name
+    the catalogue uses (``add`` for ``a + b``, ``a + 2`` and ``2 + a``).
+    ``operand`` says where a plain number goes: ``values`` (two Values),
+    ``number-right`` (``a + k``), ``number-left`` (``k + a``) or ``unary``.
+    ``apply`` builds the result from engine objects; ``forward`` and
+    ``derivative`` work on floats: ``derivative(x, y_or_k, out)`` returns the
+    local derivative with respect to each Value input, in order.
+    """
+
+    name: str
+    family: str
+    template: str
+    operand: str
+    apply: Callable
+    forward: Callable[[float, float | None], float]
+    derivative: Callable[[float, float | None, float], tuple]
+    valid: Callable[[float, float | None], bool]
+    constants: tuple = ()
+
+    @property
+    def arity(self) -> int:
+        """How many Value inputs the operation reads."""
+        return 2 if self.operand == "values" else 1
+
+    @property
+    def takes_number(self) -> bool:
+        return self.operand in ("number-right", "number-left", "power")
+
+
+def _always(x, y=None):
+    return True
+
+
+def _divisor_ok(y):
+    return abs(y) >= DIVISOR_MIN_ABS
+
+
+def _pow_ok(x, k):
+    if k != int(k) and x < POWER_BASE_MIN:
+        return False
+    if k < 0 and abs(x) < DIVISOR_MIN_ABS:
+        return False
+    return True
+
+
+_NUMBERS = (2.0, 3.0, -1.0, 0.5, -2.0, 1.5)
+
+OPS: tuple[Op, ...] = (
+    Op("add", "add", "{a} + {b}", "values", lambda a, b: a + b,
+       lambda x, y: x + y, lambda x, y, o: (1.0, 1.0), _always),
+    Op("add_num", "add", "{a} + {k}", "number-right", lambda a, k: a + k,
+       lambda x, k: x + k, lambda x, k, o: (1.0,), _always, _NUMBERS),
+    Op("radd", "add", "{k} + {a}", "number-left", lambda a, k: k + a,
+       lambda x, k: k + x, lambda x, k, o: (1.0,), _always, _NUMBERS),
+    Op("mul", "mul", "{a} * {b}", "values", lambda a, b: a * b,
+       lambda x, y: x * y, lambda x, y, o: (y, x), _always),
+    Op("mul_num", "mul", "{a} * {k}", "number-right", lambda a, k: a * k,
+       lambda x, k: x * k, lambda x, k, o: (k,), _always, _NUMBERS),
+    Op("rmul", "mul", "{k} * {a}", "number-left", lambda a, k: k * a,
+       lambda x, k: k * x, lambda x, k, o: (k,), _always, _NUMBERS),
+    Op("sub", "sub", "{a} - {b}", "values", lambda a, b: a - b,
+       lambda x, y: x - y, lambda x, y, o: (1.0, -1.0), _always),
+    Op("sub_num", "sub", "{a} - {k}", "number-right", lambda a, k: a - k,
+       lambda x, k: x - k, lambda x, k, o: (1.0,), _always, _NUMBERS),
+    Op("rsub", "sub", "{k} - {a}", "number-left", lambda a, k: k - a,
+       lambda x, k: k - x, lambda x, k, o: (-1.0,), _always, _NUMBERS),
+    Op("neg", "neg", "-{a}", "unary", lambda a, k=None: -a,
+       lambda x, k=None: -x, lambda x, k, o: (-1.0,), _always),
+    Op("div", "div", "{a} / {b}", "values", lambda a, b: a / b,
+       lambda x, y: x / y, lambda x, y, o: (1.0 / y, -x / (y * y)),
+       lambda x, y: _divisor_ok(y)),
+    Op("div_num", "div", "{a} / {k}", "number-right", lambda a, k: a / k,
+       lambda x, k: x / k, lambda x, k, o: (1.0 / k,), _always, (2.0, 4.0, -0.5, 3.0)),
+    Op("rdiv", "div", "{k} / {a}", "number-left", lambda a, k: k / a,
+       lambda x, k: k / x, lambda x, k, o: (-k / (x * x),),
+       lambda x, k: _divisor_ok(x), _NUMBERS),
+    Op("pow", "pow", "{a} ** {k}", "power", lambda a, k: a ** k,
+       lambda x, k: x ** k, lambda x, k, o: (k * x ** (k - 1),), _pow_ok,
+       (2.0, 3.0, -1.0, 0.5, -2.0, 1.5)),
+    Op("exp", "exp", "{a}.exp()", "unary", lambda a, k=None: a.exp(),
+       lambda x, k=None: math.exp(x), lambda x, k, o: (o,),
+       lambda x, k=None: x <= EXP_MAX),
+    Op("tanh", "tanh", "{a}.tanh()", "unary", lambda a, k=None: a.tanh(),
+       lambda x, k=None: math.tanh(x), lambda x, k, o: (1.0 - o * o,),
+       lambda x, k=None: abs(x) <= TANH_MAX),
+    Op("relu", "relu", "{a}.relu()", "unary", lambda a, k=None: a.relu(),
+       lambda x, k=None: x if x > 0 else 0.0,
+       lambda x, k, o: (1.0 if x > 0 else 0.0,),
+       lambda x, k=None: abs(x) >= RELU_MIN_ABS),
+)
+
+OPS_BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
+FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(op.family for op in OPS))
+
+
+def rows_of(names) -> tuple[Op, ...]:
+    """The rows named by ``names``: row names (``radd``) or families (``add``).
+
+    A family stands for all of its rows. Unknown names raise ``KeyError``
+    naming the first unknown one, so a rubric can report it.
+    """
+    rows: dict[str, Op] = {}
+    for name in names:
+        if name in OPS_BY_NAME:
+            rows[name] = OPS_BY_NAME[name]
+        elif name in FAMILIES:
+            rows.update((op.name, op) for op in OPS if op.family == name)
+        else:
+            raise KeyError(name)
+    return tuple(op for op in OPS if op.name in rows)

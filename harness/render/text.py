@@ -1,0 +1,51 @@
+"""``--format text``: one line per check, then what to fix, then the total.
+
+The diagnosis comes first in a failure: its title, where in the student's
+code, the smallest failing example as code to paste, then what to change.
+"""
+from __future__ import annotations
+
+from harness.results import CheckResult, Report
+
+
+def render(report: Report) -> str:
+    out = []
+    for exercise in report.exercises:
+        out.append(f"{exercise.name} ({exercise.path}): "
+                   f"{_points(exercise.score)}/{_points(exercise.max_score)}")
+        for warning in exercise.warnings:
+            out.append(f"  warning: {warning}")
+        width = max((len(c.name) for c in exercise.checks), default=0)
+        for check in exercise.checks:
+            status = "PASS" if check.passed else "FAIL"
+            extra = f"  ({check.graphs_checked} graphs)" if check.passed and check.graphs_checked > 1 else ""
+            out.append(f"  {status}  {check.name:<{width}}  "
+                       f"{_points(check.score)}/{_points(check.max_score)}{extra}")
+            if not check.passed:
+                out.extend(_failure(check))
+        out.append("")
+    out.append(f"Total: {_points(report.score)}/{_points(report.max_score)}")
+    if not report.full_marks:
+        out.append("Fix the first failure above, then run grade again.")
+    return "\n".join(out) + "\n"
+
+
+def _failure(check: CheckResult) -> list:
+    lines = []
+    for d in check.diagnoses:
+        head = f"        [{d.id}] {d.title or d.message}"
+        if d.line:
+            head += f" ({d.line})"
+        lines.append(head)
+        if d.title and d.message:
+            lines.extend(f"        {line}" for line in d.message.splitlines())
+        if d.example:
+            lines.append("        Smallest failing example:")
+            lines.extend(f"            {line}" for line in d.example.splitlines())
+        if d.advice:
+            lines.extend(f"        {line}" for line in d.advice.splitlines())
+    return lines
+
+
+def _points(x: float) -> str:
+    return f"{x:g}"

@@ -1,0 +1,228 @@
+"""The worker: the only process that runs the student's code.
+
+It is started by ``harness.sandbox`` in a fresh folder holding a copy of the
+submission, reads requests from one pipe and answers on another, until told to
+exit. It returns plain numbers only: every value's ``.data`` and ``.grad`` as
+finite floats, or a short description of why a value is not one, or a record
+of the exception the student's code raised. It never sees an expected value.
+
+Everything here is assumed compromised once the student's code has run: the
+grader parses the answers strictly and decides on its own. This module uses the
+standard library and the harness's graph, ops and protocol modules only, and
+hides those before the submission is imported.
+"""
+from __future__ import annotations
+
+import gc
+import math
+import os
+import sys
+import traceback
+import types
+
+from harness import graph as _graph
+from harness import protocol as _protocol
+
+_MESSAGE_CHARS = 300
+
+
+def to_number(x):
+    """A finite float from an int or float (subclasses included), else why not.
+
+    ``float.__float__`` is the base method, so a float subclass that overrides
+    ``__float__`` or ``__eq__`` still yields its own plain value.
+    """
+    if isinstance(x, float):
+        v = float.__float__(x)
+    elif isinstance(x, int):
+        try:
+            v = int.__float__(x)
+        except OverflowError:
+            return "an integer too large for a float"
+    else:
+        return "None" if x is None else f"a {type(x).__name__} object, not a number"
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "infinity" if v > 0 else "-infinity"
+    return v
+
+
+class Worker:
+    """The state of one worker: the loaded submission and its import guard."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+        self.modules: dict[str, types.ModuleType] = {}
+        self.forbidden: frozenset[str] = frozenset()
+        self.seen_forbidden: list[str] = []
+        self.cell_files: dict[str, str] = {}
+
+    # -- requests ----------------------------------------------------------
+    def handle(self, request: dict) -> dict:
+        kind = request.get("op")
+        if kind == "load":
+            return self.load(request)
+        if kind == "graphs":
+            return self.run_graphs(request)
+        return {"error": {"type": "ProtocolError", "message": f"unknown request {kind!r}"}}
+
+    def load(self, request: dict) -> dict:
+        self.forbidden = frozenset(request.get("forbidden", ()))
+        for source in request["sources"]:
+            name = source["module"]
+            try:
+                if "cells" in source:
+                    module = self._exec_cells(name, source["cells"])
+                else:
+                    module = self._import_file(name, source["file"])
+            except BaseException as exc:  # SystemExit and KeyboardInterrupt too
+                return self._answer({"error": self.describe(exc, f"importing {source.get('file', name)}")})
+            self.modules[name] = module
+        return self._answer({"ok": True})
+
+    def run_graphs(self, request: dict) -> dict:
+        value_class = self.resolve(request["entry"])
+        if isinstance(value_class, dict):
+            return self._answer({"error": value_class})
+        backward = request.get("backward", True)
+        results = [self.run_graph(_graph.Graph.from_json(g), value_class, backward,
+                                  request.get("locate", False))
+                   for g in request["graphs"]]
+        gc.collect()
+        return self._answer({"results": results})
+
+    def run_graph(self, g, value_class, backward: bool, locate: bool) -> dict:
+        at = [0]
+        names = g.names()
+        try:
+            values = _graph.build(g, value_class, at)
+        except BaseException as exc:
+            return {"error": self.describe(exc, f"building {names[at[0]]}", node=at[0])}
+        if backward and g.nodes:
+            try:
+                values[-1].backward()
+            except BaseException as exc:
+                return {"error": self.describe(exc, f"{names[-1]}.backward()", node=g.output)}
+        result = {}
+        fields = ("data", "grad") if backward else ("data",)
+        for field in fields:
+            column = []
+            for i, v in enumerate(values):
+                try:
+                    column.append(to_number(getattr(v, field)))
+                except BaseException as exc:
+                    return {"error": self.describe(exc, f"reading {names[i]}.{field}", node=i)}
+            result[field] = column
+        if locate:
+            result["where"] = [self.locate(v) for v in values]
+        return result
+
+    # -- helpers -------------------------------------------------------------
+    def resolve(self, entry: str):
+        module_name, _, attr = entry.partition(":")
+        module = self.modules.get(module_name)
+        if module is None or not hasattr(module, attr):
+            return {"type": "MissingEntry", "message": f"{module_name} defines no {attr}",
+                    "where": f"{module_name}.{attr}"}
+        return getattr(module, attr)
+
+    def _import_file(self, name: str, filename: str) -> types.ModuleType:
+        path = os.path.join(self.folder, filename)
+        with open(path, encoding="utf-8") as f:
+            source = f.read()
+        code = compile(source, path, "exec")
+        return self._exec_module(name, path, [code])
+
+    def _exec_cells(self, name: str, cells: list) -> types.ModuleType:
+        codes = []
+        for index, text in cells:
+            filename = f"<cell {index}>"
+            self.cell_files[filename] = text
+            codes.append(compile(text, filename, "exec"))
+        return self._exec_module(name, os.path.join(self.folder, name + ".ipynb"), codes)
+
+    def _exec_module(self, name: str, path: str, codes: list) -> types.ModuleType:
+        module = types.ModuleType(name)
+        module.__file__ = path
+        sys.modules[name] = module
+        for code in codes:
+            exec(code, module.__dict__)
+        return module
+
+    def describe(self, exc: BaseException, where: str, node: int | None = None) -> dict:
+        """A plain record of an exception, located in the student's code."""
+        try:
+            message = str(exc)
+        except BaseException:
+            message = "(the exception's message could not be read)"
+        record = {"type": type(exc).__name__, "message": message[:_MESSAGE_CHARS], "where": where}
+        if node is not None:
+            record["node"] = node
+        if isinstance(exc, SyntaxError) and exc.filename:
+            record["file"], record["line"] = os.path.basename(exc.filename), exc.lineno
+        for frame, line in traceback.walk_tb(exc.__traceback__):
+            filename = frame.f_code.co_filename
+            if self._is_student_file(filename):
+                record["file"], record["line"] = self._display_name(filename), line
+        return record
+
+    def locate(self, obj):
+        """Where the ``_backward`` attached to ``obj`` was written, if it is a function."""
+        code = getattr(getattr(obj, "_backward", None), "__code__", None)
+        if code is None or not self._is_student_file(code.co_filename):
+            return None
+        return [self._display_name(code.co_filename), code.co_firstlineno]
+
+    def _is_student_file(self, filename: str) -> bool:
+        return filename in self.cell_files or filename.startswith(self.folder + os.sep)
+
+    def _display_name(self, filename: str) -> str:
+        return filename if filename in self.cell_files else os.path.relpath(filename, self.folder)
+
+    def _answer(self, response: dict) -> dict:
+        if self.seen_forbidden:
+            response["forbidden"] = sorted(set(self.seen_forbidden))
+        return response
+
+    # -- the import guard ----------------------------------------------------
+    def find_spec(self, name, path=None, target=None):
+        """A meta path finder that refuses forbidden top-level packages."""
+        if name.partition(".")[0] in self.forbidden:
+            self.seen_forbidden.append(name)
+            raise ImportError(f"importing {name} is not allowed in this exercise")
+        return None
+
+    def audit(self, event, args):
+        # Audit hooks cannot be removed, so an import that slips past the finder
+        # (the finder taken out of sys.meta_path) is still recorded.
+        if event == "import" and args and isinstance(args[0], str):
+            if args[0].partition(".")[0] in self.forbidden:
+                self.seen_forbidden.append(args[0])
+
+
+def main() -> None:
+    request_fd, response_fd = int(sys.argv[1]), int(sys.argv[2])
+    folder = os.getcwd()
+    worker = Worker(folder)
+    # The harness's own modules leave sys.modules, so that importing them from
+    # the submission goes through the guard like any other forbidden import.
+    for name in [m for m in sys.modules if m == "harness" or m.startswith("harness.")]:
+        del sys.modules[name]
+    sys.meta_path.insert(0, worker)
+    sys.addaudithook(worker.audit)
+    sys.path[:0] = [folder]
+    sys.argv = [os.path.join(folder, "value.py")]
+    read_frame, write_frame = _protocol.read_frame, _protocol.write_frame
+    while True:
+        try:
+            request = read_frame(request_fd)
+        except _protocol.ChannelClosed:
+            return
+        if request.get("op") == "exit":
+            return
+        write_frame(response_fd, worker.handle(request))
+
+
+if __name__ == "__main__":
+    main()
