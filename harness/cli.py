@@ -6,6 +6,7 @@ Exit status: 0 full marks, 1 anything less, 2 bad usage or configuration,
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import shutil
 import sys
@@ -44,9 +45,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Subcommands live in their own modules, loaded only when used: NAME -> "module:function",
+# each function taking the remaining arguments and returning an exit status.
+SUBCOMMANDS: dict = {}
+
+
 def main(argv: list | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        if argv and argv[0] in SUBCOMMANDS:
+            module, _, function = SUBCOMMANDS[argv[0]].partition(":")
+            return getattr(importlib.import_module(module), function)(argv[1:])
+        args = build_parser().parse_args(argv)
         return run(args)
     except (UsageError, RubricError) as exc:
         print(f"grade: error: {exc}", file=sys.stderr)
@@ -66,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown --format {args.format!r}; choose one of {', '.join(RENDERERS)}")
     if args.examples is not None and args.examples < 1:
         raise UsageError(f"--examples must be at least 1, not {args.examples}")
+    # Modes other than grading the given folders live in their own modules.
     paths = args.paths or ["exercises"]
     targets = find_targets(paths)
     options = Options(seed=args.seed, examples=args.examples)

@@ -46,7 +46,7 @@ class CheckResult:
         return self.max_score if self.passed else 0
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "score": self.score, "max_score": self.max_score,
+        return {"name": self.name, "score": _number(self.score), "max_score": _number(self.max_score),
                 "passed": self.passed, "description": self.description,
                 "graphs_checked": self.graphs_checked,
                 "diagnoses": [d.to_dict() for d in self.diagnoses],
