@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import checks, diagnose, judge
+from harness import checks, diagnose, example_graph, judge
 from harness.exercise import Target, sources
 from harness.results import CheckResult, ExerciseResult
 from harness.sandbox import WorkerFailure, WorkerProcess
@@ -60,6 +60,8 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 diagnoses=[diagnose.generic(failure)] if failure else [],
                 graphs_checked=outcome.graphs_checked if outcome else 0,
                 seconds=time.monotonic() - started))
+            for d in result.checks[-1].diagnoses:  # the example as data, for pictures
+                d.graph = d.graph or (example_graph.describe(failure) if failure else {})
     finally:
         if session is not None:
             session.close()

@@ -22,10 +22,13 @@ class Diagnosis:
     title: str = ""
     line: str = ""        # "value.py, line 23" when the student's code is located
     advice: str = ""      # what to change
+    # The example as data for pictures (harness.example_graph): every value with its
+    # expected and actual data and grad. Empty when there is no small graph to draw.
+    graph: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         d = {"id": self.id, "message": self.message, "example": self.example}
-        for key in ("title", "line", "advice"):
+        for key in ("title", "line", "advice", "graph"):
             if getattr(self, key):
                 d[key] = getattr(self, key)
         return d
