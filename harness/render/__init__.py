@@ -1,9 +1,14 @@
 """One renderer per output format, all reading the one result model."""
 from __future__ import annotations
 
-from harness.render import json_format, text
+from harness.render import github, gradescope, html, json_format, junit, markdown, text
 
 RENDERERS = {
     "text": text.render,
     "json": json_format.render,
+    "gradescope": gradescope.render,   # Gradescope's results.json
+    "github": github.render,           # a GitHub Classroom runner's result
+    "junit": junit.render,             # JUnit XML for CI test reports
+    "markdown": markdown.render,       # a summary for $GITHUB_STEP_SUMMARY
+    "html": html.render,               # one self-contained page, pictures inline
 }

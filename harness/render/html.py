@@ -1,0 +1,69 @@
+"""``--format html``: one self-contained page (no scripts, no CDN) for a student's report.
+
+A table of checks, then each failure with its diagnosis, the example as code,
+and, when Graphviz is installed, the example drawn like the lecture's
+``draw_dot`` (inline SVG). Every piece of text is escaped: exception messages
+come from the student's code.
+"""
+from __future__ import annotations
+
+from html import escape
+
+from harness import pictures
+from harness.render._shared import headline, points, test_name
+from harness.results import CheckResult, Report
+
+STYLE = """
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; padding: 0 1em; }
+table { border-collapse: collapse; margin: 1em 0; }
+th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
+td.num { text-align: right; }
+.pass { color: #17692b; } .fail { color: #a31515; font-weight: bold; }
+pre { background: #f5f5f5; padding: .6em; overflow-x: auto; }
+.picture svg { max-width: 100%; height: auto; }
+code { background: #f5f5f5; padding: 0 .2em; }
+.bar { background: #6a8fd6; height: 1em; display: inline-block; }
+"""
+
+
+def page(title: str, body: list) -> str:
+    """A complete HTML document around ``body`` (a list of HTML fragments)."""
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+            + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def render(report: Report) -> str:
+    body = [f"<h1>micrograde: {points(report.score)}/{points(report.max_score)} points</h1>",
+            "<table>", "<tr><th>Exercise</th><th>Check</th><th>Result</th><th>Points</th></tr>"]
+    for exercise in report.exercises:
+        for check in exercise.checks:
+            result = '<span class="pass">pass</span>' if check.passed else '<span class="fail">fail</span>'
+            body.append(f"<tr><td>{escape(exercise.name)}</td><td>{escape(check.name)}</td><td>{result}</td>"
+                        f'<td class="num">{points(check.score)}/{points(check.max_score)}</td></tr>')
+    body.append("</table>")
+    for exercise in report.exercises:
+        body += [f"<p><strong>Warning</strong> ({escape(exercise.name)}): {escape(w)}</p>"
+                 for w in exercise.warnings]
+        for check in exercise.checks:
+            if not check.passed:
+                body.append(f"<h2>{escape(test_name(exercise, check))}</h2>")
+                body.append(failure_html(check))
+    return page("micrograde report", body)
+
+
+def failure_html(check: CheckResult) -> str:
+    """A failed check's diagnoses: headline, message, example as code, picture, advice."""
+    parts = []
+    for d in check.diagnoses:
+        parts.append(f"<p><strong>{escape(headline(d))}</strong></p>")
+        if d.title and d.message:
+            parts.append(f"<p>{escape(d.message)}</p>")
+        if d.example:
+            parts.append(f"<p>Smallest failing example:</p>\n<pre><code>{escape(d.example)}</code></pre>")
+        drawing = pictures.inline_svg(d.graph)
+        if drawing:
+            parts.append(f'<div class="picture">{drawing}</div>')
+        if d.advice:
+            parts.append(f"<p>{escape(d.advice)}</p>")
+    return "\n".join(parts)
