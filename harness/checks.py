@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 from harness import judge
 from harness.generate import batches, graphs
-from harness.graph import Graph, Node
-from harness.named_graphs import NAMED_GRAPHS
+from harness.named_graphs import NAMED_GRAPHS, chain, fan_out
 from harness.rubric import Check, Rubric
 from harness.sandbox import WorkerFailure, WorkerProcess
 
@@ -24,8 +23,9 @@ BATCH = 50
 
 @dataclass
 class CheckOutcome:
-    failure: judge.Failure | None
+    failure: judge.Failure | None   # the smallest failure
     graphs_checked: int
+    others: tuple = ()              # further failing graphs of a fixed check, in the rubric's order
 
 
 class Asker:
@@ -34,6 +34,8 @@ class Asker:
     def __init__(self, worker: WorkerProcess, entry: str, deadline: float):
         self.worker, self.entry, self.deadline = worker, entry, deadline
         self.forbidden: list[str] = []
+        self.methods: dict = {}   # where the student's methods are, when asked to locate
+        self.facts: dict = {}     # behaviour of the class itself, when asked to locate
 
     def ask(self, graph_list: list, backward: bool, locate: bool = False) -> list:
         timeout = self.deadline - time.monotonic()
@@ -46,6 +48,10 @@ class Asker:
             raise WorkerFailure("worker-crash", "the worker's answer is not a record")
         if isinstance(answer.get("forbidden"), list):
             self.forbidden.extend(str(x) for x in answer["forbidden"])
+        if isinstance(answer.get("methods"), dict):
+            self.methods = answer["methods"]
+        if isinstance(answer.get("facts"), dict):
+            self.facts = answer["facts"]
         if "error" in answer:
             return [{"error": answer["error"]}] * len(graph_list)
         results = answer.get("results")
@@ -63,8 +69,9 @@ def run_check(check: Check, rubric: Rubric, asker: Asker, seed: int,
     answers = asker.ask([g for g, _ in cases], check.backward)
     failures = [f for (g, code), a in zip(cases, answers)
                 if (f := judge.judge(g, a, check.backward, code)) is not None]
-    best = min(failures, key=judge.Failure.sort_key) if failures else None
-    return CheckOutcome(best, len(cases))
+    if check.kind != "fixed":  # a fixed check keeps the rubric's order: the instructor's choice
+        failures.sort(key=judge.Failure.sort_key)
+    return CheckOutcome(failures[0] if failures else None, len(cases), tuple(failures[1:]))
 
 
 def cases_of(check: Check) -> list:
@@ -76,33 +83,6 @@ def cases_of(check: Check) -> list:
     if check.kind == "fan-out":
         return [fan_out(check.width)]
     raise ValueError(f"unknown check kind {check.kind!r}")
-
-
-def chain(depth: int) -> tuple:
-    """y = a, then ``depth`` operations each reading the one before: y + 0.5, y * 1.0, ..."""
-    nodes = [Node("add_num" if i % 2 == 0 else "mul_num", (i,), 0.5 if i % 2 == 0 else 1.0)
-             for i in range(depth)]
-    code = ("a = Value(0.5)", "y = a", f"for _ in range({depth // 2}):",
-            "    y = y + 0.5", "    y = y * 1.0", "y.backward()")
-    return Graph((0.5,), tuple(nodes)), code
-
-
-def fan_out(width: int) -> tuple:
-    """One value read by ``width`` products, summed pairwise (shallow, so no recursion limit)."""
-    factors = (1.0, 2.0, -0.5, 0.5)
-    nodes = [Node("mul_num", (0,), factors[i % len(factors)]) for i in range(width)]
-    layer = list(range(1, width + 1))
-    while len(layer) > 1:
-        pairs = []
-        for i in range(0, len(layer) - 1, 2):
-            nodes.append(Node("add", (layer[i], layer[i + 1])))
-            pairs.append(len(nodes))
-        if len(layer) % 2:
-            pairs.append(layer[-1])
-        layer = pairs
-    code = ("a = Value(1.5)", f"terms = [a * k for k in {list(factors)} * {width // len(factors)}]",
-            "y = sum_pairwise(terms)  # adds neighbours, then their sums, ...", "y.backward()")
-    return Graph((1.5,), tuple(nodes)), code
 
 
 def _run_generated(check: Check, rubric: Rubric, asker: Asker, seed: int,

@@ -1,12 +1,24 @@
-"""Turn a failure into the diagnoses a student reads.
+"""Turn failed checks into diagnoses a student can act on.
 
-For now every failure maps to the generic id it was judged with; the
-misconception catalogue refines this.
+After the checks of an exercise ran, the probes (``harness.probes``) and every
+failed check's smallest example go to the worker in one request. The student's
+numbers are matched against bug models (``harness.matching``); each failed
+check then gets the misconceptions that matter for its own example: those
+whose removal from the matched model changes what that example gives. A
+failure nothing in the catalogue explains keeps its generic id, and so does
+one that left no numbers to analyse (a timeout, a crash, an import error).
 """
 from __future__ import annotations
 
-from harness import judge
+import time
+from dataclasses import dataclass
+
+from harness import catalogue, judge, matching
+from harness.models import Defect, model_class
+from harness.ops import OPS_BY_NAME
+from harness.probes import Probe, probe_set
 from harness.results import Diagnosis
+from harness.sandbox import WorkerFailure
 
 GENERIC_TITLES = {
     "not-implemented": "Not implemented yet",
@@ -20,10 +32,139 @@ GENERIC_TITLES = {
     "gradient-mismatch": "A gradient is wrong",
     "forbidden-import": "A forbidden package was imported",
 }
+# Failures that leave no numbers to analyse keep their generic id.
+_NOT_ANALYSED = {"not-implemented", "import-error", "timeout", "resource-limit", "worker-crash",
+                 "forbidden-import", "invalid-result"}
+_METHOD = {"add": "__add__", "mul": "__mul__", "sub": "__sub__", "div": "__truediv__",
+           "neg": "__neg__", "pow": "__pow__", "exp": "exp", "tanh": "tanh", "relu": "relu"}
+_REFLECTED = {"add": "__radd__", "mul": "__rmul__", "sub": "__rsub__", "div": "__rtruediv__"}
+_LARGE = 300          # graphs larger than this are used to attribute, not to search
+PROBE_SECONDS = 10.0
 
 
-def generic(failure: judge.Failure) -> Diagnosis:
+@dataclass
+class FailedCheck:
+    name: str
+    failure: judge.Failure
+    example: str          # what the student is shown (several graphs for a fixed check)
+    others: tuple = ()    # the further failures shown in ``example``
+
+
+def generic(failure: judge.Failure, example: str | None = None) -> Diagnosis:
     error = failure.error or {}
     return Diagnosis(id=failure.kind, title=GENERIC_TITLES.get(failure.kind, failure.kind),
-                     message=failure.message, example=judge.example(failure),
+                     message=failure.message,
+                     example=judge.example(failure) if example is None else example,
                      line=judge.located(error))
+
+
+def diagnose(rubric, failed: list, asker_for) -> dict:
+    """Diagnoses for each failed check, by name. ``asker_for(deadline)`` gives a worker."""
+    result = {f.name: [generic(f.failure, f.example)] for f in failed}
+    analysable = [f for f in failed if f.failure.kind not in _NOT_ANALYSED and f.failure.graph is not None]
+    if not analysable:
+        return result
+    backward = any(c.backward for c in rubric.checks)
+    deep = any(c.kind == "chain" for c in rubric.checks)
+    probes = probe_set(rubric.ops, backward, deep)
+    shown = {f.name: [x for x in (f.failure,) + f.others if x.graph is not None] for f in analysable}
+    examples = {}   # check name -> indices of its example probes
+    for f in analysable:
+        for x in shown[f.name]:
+            examples.setdefault(f.name, []).append(len(probes))
+            probes.append(Probe(f"example-{f.name}", x.graph, kind="example"))
+    try:
+        asker = asker_for(time.monotonic() + PROBE_SECONDS)
+        answers = asker.ask([p.graph for p in probes], backward, locate=True)
+    except WorkerFailure:
+        return result
+    outcomes = [matching.student_outcome(a, p.graph) for a, p in zip(answers, probes)]
+    families = {op.family for op in rubric.ops}
+    large = {i for i, p in enumerate(probes) if p.graph.size > _LARGE}
+    searched = [None if i in large else o for i, o in enumerate(outcomes)]
+    findings = matching.analyse(probes, searched, families, backward, deep, asker.facts)
+    places = _Places(probes, outcomes, asker.methods)
+    for f in analysable:
+        indices = examples[f.name]
+        relevant = _one_per_id([d for i in indices for d in _relevant(findings, probes[i].graph, backward)])
+        diagnoses = [_diagnosis(d, f.example, places) for d in relevant]
+        explained = relevant and all(i not in findings.unexplained or i in large for i in indices)
+        if not explained:
+            diagnoses.append(generic(f.failure, f.example))
+        result[f.name] = diagnoses
+    return result
+
+
+def _relevant(findings: matching.Findings, graph, backward: bool) -> list:
+    """The misconceptions found that make a difference on ``graph``."""
+    rows = {n.op for n in graph.nodes}
+    families = {OPS_BY_NAME[r].family for r in rows}
+    operands = {(OPS_BY_NAME[r].family, OPS_BY_NAME[r].operand) for r in rows}
+    out = []
+    for defect, _ in findings.rules:
+        if defect.id == "number-operand":
+            hit = (defect.family, "number-right") in operands
+        elif defect.id == "reflected-operand":
+            hit = (defect.family, "number-left") in operands
+        else:
+            hit = defect.family in families or _derived_from(findings, defect.family) & families
+        if hit and defect not in out:
+            out.append(defect)
+    if findings.defects and backward:
+        full = model_class(findings.style.model(findings.defects))
+        with_all = matching.model_outcome(full, graph, True)
+        for defect in sorted(findings.defects):
+            without = model_class(findings.style.model(findings.defects - {defect}))
+            if not with_all.matches(matching.model_outcome(without, graph, True)):
+                out.append(defect)
+    for defect in findings.wildcards:
+        if defect.family in families or _derived_from(findings, defect.family) & families:
+            out.append(defect)
+    return _one_per_id(out)
+
+
+def _derived_from(findings, family: str) -> set:
+    return {f for f, base in findings.style.derived.items() if base == family}
+
+
+def _one_per_id(defects: list) -> list:
+    """One diagnosis per catalogue id and operation (variants are how, not what)."""
+    seen, out = set(), []
+    for d in defects:
+        if (d.key(), d.family) not in seen:
+            seen.add((d.key(), d.family))
+            out.append(d)
+    return out
+
+
+def _diagnosis(defect: Defect, example: str, places: "_Places") -> Diagnosis:
+    family = defect.family if defect.id in catalogue.PER_OPERATION else ""
+    entry = catalogue.describe(defect.id, family or defect.family)
+    return Diagnosis(id=defect.key(), title=entry.title, message=entry.explanation,
+                     example=example, line=places.line_of(defect), advice=entry.advice)
+
+
+class _Places:
+    """Where in the student's code a misconception lives, when the code shows it."""
+
+    def __init__(self, probes, outcomes, methods):
+        self.methods = methods if isinstance(methods, dict) else {}
+        self.closures = {}
+        for probe, outcome in zip(probes, outcomes):
+            if probe.kind in ("iso", "twice") and outcome and outcome.where:
+                row = probe.graph.nodes[0].op
+                if row == probe.family and outcome.where[len(probe.graph.leaves)]:
+                    self.closures.setdefault(probe.family, outcome.where[len(probe.graph.leaves)])
+
+    def line_of(self, defect: Defect) -> str:
+        if defect.id in ("grad-overwrite", "missing-chain-rule", "wrong-derivative"):
+            place = self.closures.get(defect.family) or self.methods.get(_METHOD.get(defect.family))
+        elif defect.id in ("wrong-forward", "missing-operation", "number-operand"):
+            place = self.methods.get(_METHOD.get(defect.family))
+        elif defect.id == "reflected-operand":
+            place = self.methods.get(_REFLECTED.get(defect.family))
+        else:
+            place = self.methods.get("backward")
+        if not isinstance(place, (list, tuple)) or len(place) != 2:
+            return ""
+        return judge.located({"file": place[0], "line": place[1]})

@@ -33,6 +33,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
     loaded, why_not = sources(folder, rubric)
     session = _Session(folder, rubric, loaded) if loaded else None
     load_failure = None if loaded else judge.Failure("import-error", why_not)
+    failed: list = []
     try:
         for check in rubric.checks:
             started = time.monotonic()
@@ -54,14 +55,23 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 except WorkerFailure as exc:
                     failure = judge.Failure(exc.kind, exc.detail)
                     session.restart()
+            if failure is not None:
+                others = outcome.others if outcome and failure is outcome.failure else ()
+                shown = (failure,) + tuple(others)[:2]
+                failed.append(diagnose.FailedCheck(check.name, failure, _example(shown), shown[1:]))
             result.checks.append(CheckResult(
                 name=check.name, max_score=check.points, passed=failure is None,
                 description=check.description,
-                diagnoses=[diagnose.generic(failure)] if failure else [],
                 graphs_checked=outcome.graphs_checked if outcome else 0,
                 seconds=time.monotonic() - started))
-            for d in result.checks[-1].diagnoses:  # the example as data, for pictures
-                d.graph = d.graph or (example_graph.describe(failure) if failure else {})
+        if failed:
+            found = diagnose.diagnose(rubric, failed, session.asker) if session and load_failure is None \
+                else {f.name: [diagnose.generic(f.failure, f.example)] for f in failed}
+            failures = {f.name: f.failure for f in failed}
+            for check in result.checks:
+                check.diagnoses = found.get(check.name, [])
+                for d in check.diagnoses:  # the example as data, for pictures
+                    d.graph = d.graph or example_graph.describe(failures[check.name])
     finally:
         if session is not None:
             session.close()
@@ -71,6 +81,11 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
 class _LoadFailed(Exception):
     def __init__(self, failure: judge.Failure):
         self.failure = failure
+
+
+def _example(shown: tuple) -> str:
+    """The failing graph, and for a fixed check up to two more that fail."""
+    return "\n\n".join(judge.example(f) for f in shown if f.graph is not None)
 
 
 def _forbidden(names: list) -> judge.Failure:

@@ -30,3 +30,30 @@ NAMED_GRAPHS: dict[str, Graph] = {
     # A shared sub-expression under a second consumer: c = a * b; d = c + a; e = d * c.
     "shared-subexpression": _g([2.0, -3.0], ("mul", [0, 1]), ("add", [2, 0]), ("mul", [3, 2])),
 }
+
+
+def chain(depth: int) -> tuple:
+    """y = a, then ``depth`` operations each reading the one before: y + 0.5, y * 1.0, ..."""
+    nodes = [Node("add_num" if i % 2 == 0 else "mul_num", (i,), 0.5 if i % 2 == 0 else 1.0)
+             for i in range(depth)]
+    code = ("a = Value(0.5)", "y = a", f"for _ in range({depth // 2}):",
+            "    y = y + 0.5", "    y = y * 1.0", "y.backward()")
+    return Graph((0.5,), tuple(nodes)), code
+
+
+def fan_out(width: int) -> tuple:
+    """One value read by ``width`` products, summed pairwise (shallow, so no recursion limit)."""
+    factors = (1.0, 2.0, -0.5, 0.5)
+    nodes = [Node("mul_num", (0,), factors[i % len(factors)]) for i in range(width)]
+    layer = list(range(1, width + 1))
+    while len(layer) > 1:
+        pairs = []
+        for i in range(0, len(layer) - 1, 2):
+            nodes.append(Node("add", (layer[i], layer[i + 1])))
+            pairs.append(len(nodes))
+        if len(layer) % 2:
+            pairs.append(layer[-1])
+        layer = pairs
+    code = ("a = Value(1.5)", f"terms = [a * k for k in {list(factors)} * {width // len(factors)}]",
+            "y = sum_pairwise(terms)  # adds neighbours, then their sums, ...", "y.backward()")
+    return Graph((1.5,), tuple(nodes)), code

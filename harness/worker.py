@@ -24,6 +24,8 @@ from harness import graph as _graph
 from harness import protocol as _protocol
 
 _MESSAGE_CHARS = 300
+_METHODS = ("backward", "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+            "__truediv__", "__rtruediv__", "__neg__", "__pow__", "exp", "tanh", "relu")
 
 
 def to_number(x):
@@ -46,6 +48,15 @@ def to_number(x):
     if math.isinf(v):
         return "infinity" if v > 0 else "-infinity"
     return v
+
+
+def _equal_data_is_same_node(value_class) -> bool:
+    """Whether two distinct Values holding 2.0 count as one in a set (__eq__/__hash__ by data)."""
+    try:
+        a, b = value_class(2.0), value_class(2.0)
+        return bool(len({a, b}) == 1)
+    except BaseException:
+        return False
 
 
 class Worker:
@@ -90,7 +101,11 @@ class Worker:
                                   request.get("locate", False))
                    for g in request["graphs"]]
         gc.collect()
-        return self._answer({"results": results})
+        answer = {"results": results}
+        if request.get("locate", False):
+            answer["methods"] = self.methods(value_class)
+            answer["facts"] = {"equal_data_is_same_node": _equal_data_is_same_node(value_class)}
+        return self._answer(answer)
 
     def run_graph(self, g, value_class, backward: bool, locate: bool) -> dict:
         at = [0]
@@ -117,6 +132,15 @@ class Worker:
         if locate:
             result["where"] = [self.locate(v) for v in values]
         return result
+
+    def methods(self, value_class) -> dict:
+        """Where each method the grader calls was written: for pointing at a line."""
+        found = {}
+        for name in _METHODS:
+            code = getattr(getattr(value_class, name, None), "__code__", None)
+            if code is not None and self._is_student_file(code.co_filename):
+                found[name] = [self._display_name(code.co_filename), code.co_firstlineno]
+        return found
 
     # -- helpers -------------------------------------------------------------
     def resolve(self, entry: str):

@@ -40,7 +40,8 @@ def _failure(check: CheckResult) -> list:
         if d.title and d.message:
             lines.extend(f"        {line}" for line in d.message.splitlines())
         if d.example:
-            lines.append("        Smallest failing example:")
+            several = "\n\n" in d.example
+            lines.append("        Failing examples:" if several else "        Smallest failing example:")
             lines.extend(f"            {line}" for line in d.example.splitlines())
         if d.advice:
             lines.extend(f"        {line}" for line in d.advice.splitlines())

@@ -1,0 +1,307 @@
+"""Bug models: the reference engine with chosen misconceptions switched on.
+
+A model is an engine like the student's, built from the operation table, with
+a set of ``Defect``s (each a catalogue id, the operation family it lives in,
+and the way it shows) and a composition style: which operations are written
+in terms of others, as the lecture writes ``a - b`` as ``a + (-b)``. The
+diagnosis builds probe graphs with candidate models in the grader's process
+and keeps the set of defects whose numbers match the student's; the audit
+runs a model through the worker exactly like a student's file.
+
+Standard library and the operation table only.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from harness.ops import OPS_BY_NAME
+
+# The lecture's compositions: family -> the family it is written with.
+LECTURE_STYLE = {"sub": "add", "neg": "mul", "div": "mul"}
+_REVERSE_ORDERS = ("not-reversed", "breadth-first", "pre-order")
+
+
+@dataclass(frozen=True, order=True)
+class Defect:
+    """One misconception: a catalogue id, its operation family, and a variant."""
+
+    id: str
+    family: str = ""
+    variant: str = ""
+
+    def key(self) -> str:
+        """The id a diagnosis carries: per-operation ids end in the family."""
+        if self.id in ("wrong-derivative", "wrong-forward"):
+            return f"{self.id}-{self.family}"
+        return self.id
+
+    def __str__(self) -> str:
+        parts = [self.id] + [p for p in (self.family, self.variant) if p]
+        return ":".join(parts)
+
+    @classmethod
+    def parse(cls, text: str) -> "Defect":
+        return cls(*text.split(":"))
+
+
+@dataclass(frozen=True)
+class Model:
+    defects: frozenset = frozenset()
+    derived: tuple = tuple(sorted(LECTURE_STYLE.items()))  # (family, base) pairs
+
+    def with_defect(self, defect: Defect) -> "Model":
+        return Model(self.defects | {defect}, self.derived)
+
+
+# Wrong local derivatives students write, by family: f(x, y_or_k, out) -> locals.
+WRONG_DERIVATIVES = {
+    "add": {"first-input-only": lambda x, y, o: (1.0, 0.0)},
+    "mul": {"own-data": lambda x, y, o: (x, y)},
+    "sub": {"sign": lambda x, y, o: (1.0, 1.0)},
+    "neg": {"sign": lambda x, y, o: (1.0,)},
+    "div": {"sign": lambda x, y, o: (1.0 / y, x / (y * y))},
+    "pow": {"power-not-lowered": lambda x, k, o: (k * x ** k,)},
+    "exp": {"uses-input": lambda x, k, o: (x,)},
+    "tanh": {"uses-input": lambda x, k, o: (1.0 - x * x,),
+             "not-squared": lambda x, k, o: (1.0 - o,)},
+    "relu": {"always-one": lambda x, k, o: (1.0,)},
+}
+# Wrong forward values, for the audit's models (the diagnosis finds any wrong forward).
+WRONG_FORWARDS = {
+    "add": lambda x, y: x * y, "mul": lambda x, y: x + y, "sub": lambda x, y: y - x,
+    "neg": lambda x, k=None: x, "div": lambda x, y: y / x, "pow": lambda x, k: x * k,
+    "exp": lambda x, k=None: math.exp(-x), "tanh": lambda x, k=None: math.tanh(x / 2),
+    "relu": lambda x, k=None: min(0.0, x),
+}
+_DUNDERS = {  # row -> (method name, how the method's arguments map to the row)
+    "add": "__add__", "mul": "__mul__", "sub": "__sub__", "div": "__truediv__",
+    "radd": "__radd__", "rmul": "__rmul__", "rsub": "__rsub__", "rdiv": "__rtruediv__",
+    "neg": "__neg__", "pow": "__pow__", "exp": "exp", "tanh": "tanh", "relu": "relu",
+}
+_SELF_WORK_LIMIT = 200_000  # a no-visited topological sort can blow up: stop early
+
+
+def model_class(model: Model, flip: bool = False) -> type:
+    """A Value class that behaves like ``model``.
+
+    ``flip`` visits every node's inputs in the other order. Both give a valid
+    topological order; they differ only where the result depends on which
+    order is taken (an assigning ``_backward``: the last assignment wins).
+    """
+    defects = model.defects
+    derived = dict(model.derived)
+
+    def has(id_, family="", variant=None):
+        return any(d.id == id_ and d.family == family and (variant is None or d.variant == variant)
+                   for d in defects)
+
+    identity_by_data = has("value-identity")
+
+    class Value:
+        __slots__ = ("data", "grad", "_prev", "_backward", "_op", "__weakref__")
+
+        def __init__(self, data, _children=(), _op=""):
+            self.data = data
+            self.grad = 0.0
+            self._prev = tuple(dict.fromkeys(_children)) if identity_by_data else tuple(_children)
+            self._backward = lambda: None
+            self._op = _op
+
+        if identity_by_data:
+            def __eq__(self, other):
+                return isinstance(other, Value) and self.data == other.data
+
+            def __hash__(self):
+                return hash(self.data)
+
+        def backward(self):
+            _backward_pass(self, defects, flip)
+
+        def __repr__(self):
+            return f"Value(data={self.data}, grad={self.grad})"
+
+    def apply(row: str, inputs: list, k=None):
+        op = OPS_BY_NAME[row]
+        family = op.family
+        if has("missing-operation", family):
+            raise AttributeError(f"'Value' object has no attribute for {family}")
+        xs = [v.data for v in inputs]
+        y = xs[1] if op.arity == 2 else k
+        forward = WRONG_FORWARDS[family] if has("wrong-forward", family) else op.forward
+        out = Value(forward(xs[0], y), () if has("wrong-derivative", family, "no-graph") else inputs, row)
+        wrong = next((d for d in defects if d.id == "wrong-derivative" and d.family == family
+                      and d.variant in WRONG_DERIVATIVES.get(family, {})), None)
+        overwrite, no_chain = has("grad-overwrite", family), has("missing-chain-rule", family)
+
+        def _backward():
+            x0 = xs[0]
+            if wrong is not None:
+                local = WRONG_DERIVATIVES[family][wrong.variant](x0, y, out.data)
+            else:
+                local = op.derivative(x0, y, out.data)
+            for v, d in zip(inputs, local):
+                contribution = d if no_chain else d * out.grad
+                if overwrite:
+                    v.grad = contribution
+                else:
+                    v.grad += contribution
+        if out._prev:
+            out._backward = _backward
+        return out
+
+    def lift(x):
+        return x if isinstance(x, Value) else Value(x)
+
+    def binary(family, row_values, row_number):
+        base = derived.get(family)
+
+        def method(self, other):
+            if not isinstance(other, Value):
+                if has("number-operand", variant="raises"):
+                    raise AttributeError(f"'{type(other).__name__}' object has no attribute 'data'")
+                if base is None:  # a number on the right is lifted to a Value, as in micrograd
+                    return apply(row_values, [self, lift(other)])
+            if base is not None:
+                return _derived(family, self, other)
+            return apply(row_values, [self, other])
+        return method
+
+    def _derived(family, a, b):
+        if family == "sub":
+            return a + (-b)
+        if family == "div":
+            return a * b ** -1
+        raise ValueError(family)
+
+    def neg(self):
+        if derived.get("neg"):
+            return self * -1
+        return apply("neg", [self])
+
+    def reflected(row):
+        def method(self, other):
+            if has("reflected-operand", variant="raises"):
+                raise TypeError(f"unsupported operand type(s): '{type(other).__name__}' and 'Value'")
+            if has("reflected-operand", variant="swapped"):
+                return {"radd": lambda: self + other, "rmul": lambda: self * other,
+                        "rsub": lambda: self - other, "rdiv": lambda: self / other}[row]()
+            return {"radd": lambda: self + other, "rmul": lambda: self * other,
+                    "rsub": lambda: other + (-self), "rdiv": lambda: other * self ** -1}[row]()
+        return method
+
+    Value.__add__ = binary("add", "add", "add_num")
+    Value.__mul__ = binary("mul", "mul", "mul_num")
+    Value.__sub__ = binary("sub", "sub", "sub_num")
+    Value.__truediv__ = binary("div", "div", "div_num")
+    Value.__neg__ = neg
+    for row in ("radd", "rmul", "rsub", "rdiv"):
+        setattr(Value, _DUNDERS[row], reflected(row))
+    Value.__pow__ = lambda self, k: apply("pow", [self], k)
+    Value.exp = lambda self: apply("exp", [self])
+    Value.tanh = lambda self: apply("tanh", [self])
+    Value.relu = lambda self: apply("relu", [self])
+    for d in defects:
+        if d.id == "missing-operation" and d.family in ("exp", "tanh", "relu"):
+            delattr(Value, d.family)
+    return Value
+
+
+def _backward_pass(root, defects, flip: bool = False) -> None:
+    """``backward()`` with the engine-level defects of ``defects``."""
+    ids = {d.id: d for d in defects}
+    if "missing-grad-seed" not in ids:
+        root.grad = 1.0
+    order = ids.get("wrong-topological-order")
+    repeated = ids.get("repeated-backward")
+    children = (lambda v: v._prev[::-1]) if flip else (lambda v: v._prev)
+    if repeated is not None and repeated.variant == "recursive":
+        _recursive_backward(root, children, [0])
+        return
+    if order is not None and order.variant == "breadth-first":
+        nodes = _breadth_first(root, children)
+    elif order is not None and order.variant == "pre-order":
+        nodes = _pre_order(root, children)
+    else:
+        if "recursion-depth" in ids:
+            topo = _recursive_topo(root, children)
+        else:
+            topo = _post_order(root, children, visited=repeated is None)
+        nodes = topo if (order is not None and order.variant == "not-reversed") else topo[::-1]
+    for node in nodes:
+        node._backward()
+
+
+def _post_order(root, children, visited: bool) -> list:
+    topo, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            topo.append(node)
+            continue
+        if visited:
+            if node in seen:
+                continue
+            seen.add(node)
+        stack.append((node, True))
+        stack.extend((c, False) for c in reversed(children(node)))
+        if len(stack) > _SELF_WORK_LIMIT or len(topo) > _SELF_WORK_LIMIT:
+            raise RuntimeError("the model's backward pass grew too large")
+    return topo
+
+
+def _recursive_topo(root, children) -> list:
+    topo, seen = [], set()
+
+    def build(v):
+        if v not in seen:
+            seen.add(v)
+            for c in children(v):
+                build(c)
+            topo.append(v)
+    build(root)
+    return topo
+
+
+def _recursive_backward(node, children, work) -> None:
+    """Recursion without a topological sort: each node runs once per path to it."""
+    work[0] += 1
+    if work[0] > _SELF_WORK_LIMIT:
+        raise RuntimeError("the model's backward pass grew too large")
+    node._backward()
+    for child in children(node):
+        _recursive_backward(child, children, work)
+
+
+def _breadth_first(root, children) -> list:
+    order, seen, queue = [], {id(root)}, [root]
+    while queue:
+        node = queue.pop(0)
+        order.append(node)
+        for c in children(node):
+            if id(c) not in seen:
+                seen.add(id(c))
+                queue.append(c)
+    return order
+
+
+def _pre_order(root, children) -> list:
+    order, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        stack.extend(reversed(children(node)))
+    return order
+
+
+@dataclass
+class Style:
+    """How a student composed operations, inferred from where closures were written."""
+
+    derived: dict = field(default_factory=dict)
+
+    def model(self, defects=frozenset()) -> Model:
+        return Model(frozenset(defects), tuple(sorted(self.derived.items())))
