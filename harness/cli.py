@@ -42,12 +42,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed for generated graphs (default: 0)")
     p.add_argument("--examples", type=int, metavar="N",
                    help="graphs per generated check, instead of the rubric's")
+    classroom = p.add_argument_group("submissions and classes (harness.submissions, harness.bulk)")
+    classroom.add_argument("--exercise", metavar="NAME",
+                           help="grade each PATH (a folder, .py, .ipynb or .zip) as exercise NAME")
+    classroom.add_argument("--bulk", metavar="FOLDER",
+                           help="grade every submission in FOLDER (one entry per student); needs --exercise")
+    classroom.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                           help="with --bulk or --audit: how many to grade at a time (default: the CPU count)")
+    classroom.add_argument("--output-dir", metavar="DIR",
+                           help="with --bulk: where the JSON files, grades.csv and report.html go (default: grades)")
+    classroom.add_argument("--graphs", metavar="DIR",
+                           help="draw each failing example as an SVG in DIR (needs Graphviz)")
     return p
 
 
 # Subcommands live in their own modules, loaded only when used: NAME -> "module:function",
 # each function taking the remaining arguments and returning an exit status.
-SUBCOMMANDS: dict = {}
+SUBCOMMANDS: dict = {
+    "init": "harness.init_setup:init_command",   # grade init github|gradescope
+    "merge": "harness.bulk:merge_command",       # grade merge OUT/*.json
+}
 
 
 def main(argv: list | None = None) -> int:
@@ -77,8 +91,15 @@ def run(args: argparse.Namespace) -> int:
     if args.examples is not None and args.examples < 1:
         raise UsageError(f"--examples must be at least 1, not {args.examples}")
     # Modes other than grading the given folders live in their own modules.
+    if args.bulk:
+        from harness.bulk import run_bulk
+        return run_bulk(args)
     paths = args.paths or ["exercises"]
-    targets = find_targets(paths)
+    if args.exercise:
+        from harness.submissions import grade_submission, submission_targets
+        targets = submission_targets(paths, args.exercise)
+    else:
+        targets = find_targets(paths)
     options = Options(seed=args.seed, examples=args.examples)
     started = time.monotonic()
     report = Report(seed=args.seed)
@@ -89,9 +110,14 @@ def run(args: argparse.Namespace) -> int:
                 report.exercises.append(grade_exercise(target, folder, options, f"reference for {target.folder}"))
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
+        elif args.exercise:
+            report.exercises.append(grade_submission(target.folder, target, options))
         else:
             report.exercises.append(grade_exercise(target, target.folder, options))
     report.seconds = time.monotonic() - started
+    if args.graphs:
+        from harness.pictures import write_pictures
+        write_pictures(report, Path(args.graphs), sys.stderr)
     text = RENDERERS[args.format](report)
     if args.output:
         write_atomically(Path(args.output), text)

@@ -27,33 +27,42 @@ def headline(d: Diagnosis) -> str:
 
 
 def failure_text(check: CheckResult) -> str:
-    """The diagnoses of a failed check as plain text."""
-    parts = []
+    """The diagnoses of a failed check as plain text: what, then the example once, then the fix."""
+    if not check.diagnoses:
+        return f"{check.name} failed without a diagnosis (a fault of the grader: please report it)"
+    lines = []
     for d in check.diagnoses:
-        lines = [headline(d)]
+        lines.append(headline(d))
         if d.title and d.message:
             lines.append(d.message)
-        if d.example:
-            lines += ["Smallest failing example:", *("    " + x for x in d.example.splitlines())]
-        if d.advice:
-            lines.append(d.advice)
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts) or f"{check.name} failed without a diagnosis (a fault of the grader: please report it)"
+    for example in examples(check):
+        lines += ["", "Failing examples:" if "\n\n" in example else "Smallest failing example:"]
+        lines += ["    " + x if x else "" for x in example.splitlines()]
+    for advice in dict.fromkeys(d.advice for d in check.diagnoses if d.advice):
+        lines += ["", f"To fix: {advice}"]
+    return "\n".join(lines)
 
 
 def failure_markdown(check: CheckResult) -> str:
-    """The diagnoses of a failed check as Markdown, the example in a fenced block."""
-    parts = []
+    """The same as Markdown, the examples in a fenced block."""
+    if not check.diagnoses:
+        return escape_markdown(failure_text(check))
+    lines = []
     for d in check.diagnoses:
-        lines = [f"**{escape_markdown(headline(d))}**"]
+        lines += [f"**{escape_markdown(headline(d))}**", ""]
         if d.title and d.message:
-            lines += ["", escape_markdown(d.message)]
-        if d.example:
-            lines += ["", "Smallest failing example:", "", *fenced(d.example, "python")]
-        if d.advice:
-            lines += ["", escape_markdown(d.advice)]
-        parts.append("\n".join(lines))
-    return "\n\n".join(parts) or escape_markdown(failure_text(check))
+            lines += [escape_markdown(d.message), ""]
+    for example in examples(check):
+        lines += ["Failing examples:" if "\n\n" in example else "Smallest failing example:", ""]
+        lines += [*fenced(example, "python"), ""]
+    for advice in dict.fromkeys(d.advice for d in check.diagnoses if d.advice):
+        lines += [f"To fix: {escape_markdown(advice)}", ""]
+    return "\n".join(lines).rstrip()
+
+
+def examples(check: CheckResult) -> list:
+    """The distinct examples of a check's diagnoses (several diagnoses often share one)."""
+    return list(dict.fromkeys(d.example for d in check.diagnoses if d.example))
 
 
 def fenced(code: str, language: str = "") -> list:
@@ -63,9 +72,18 @@ def fenced(code: str, language: str = "") -> list:
     return [fence + language, *code.splitlines(), fence]
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\*_\[\]<>|~])")
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
 
 
 def escape_markdown(text: str) -> str:
-    """Text from the student's code (exception messages) shown as text, not markup."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """Text from the student's code (exception messages) shown as text, not markup.
+
+    `code spans`, which the catalogue's messages use, are kept as they are
+    (inside one, a backslash would show); everything else is escaped.
+    """
+    parts = _CODE_SPAN.split(text)
+    for i in range(0, len(parts), 2):
+        parts[i] = _MARKDOWN_SPECIAL.sub(r"\\\1", parts[i])
+        parts[i] = re.sub(r"(?m)^(\s*)([#+-])", r"\1\\\2", parts[i])
+    return "".join(parts)

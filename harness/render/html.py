@@ -7,10 +7,11 @@ come from the student's code.
 """
 from __future__ import annotations
 
+import re
 from html import escape
 
 from harness import pictures
-from harness.render._shared import headline, points, test_name
+from harness.render._shared import examples, headline, points, test_name
 from harness.results import CheckResult, Report
 
 STYLE = """
@@ -53,17 +54,27 @@ def render(report: Report) -> str:
 
 
 def failure_html(check: CheckResult) -> str:
-    """A failed check's diagnoses: headline, message, example as code, picture, advice."""
+    """A failed check: each diagnosis, then the examples as code (drawn when possible), then the fix."""
     parts = []
     for d in check.diagnoses:
-        parts.append(f"<p><strong>{escape(headline(d))}</strong></p>")
+        parts.append(f"<p><strong>{text_html(headline(d))}</strong></p>")
         if d.title and d.message:
-            parts.append(f"<p>{escape(d.message)}</p>")
-        if d.example:
-            parts.append(f"<p>Smallest failing example:</p>\n<pre><code>{escape(d.example)}</code></pre>")
-        drawing = pictures.inline_svg(d.graph)
+            parts.append(f"<p>{text_html(d.message)}</p>")
+    for example in examples(check):
+        label = "Failing examples" if "\n\n" in example else "Smallest failing example"
+        parts.append(f"<p>{label}:</p>\n<pre><code>{escape(example)}</code></pre>")
+    drawn = set()
+    for d in check.diagnoses:
+        key = repr(d.graph)
+        drawing = "" if key in drawn else pictures.inline_svg(d.graph)
+        drawn.add(key)
         if drawing:
             parts.append(f'<div class="picture">{drawing}</div>')
-        if d.advice:
-            parts.append(f"<p>{escape(d.advice)}</p>")
+    for advice in dict.fromkeys(d.advice for d in check.diagnoses if d.advice):
+        parts.append(f"<p>To fix: {text_html(advice)}</p>")
     return "\n".join(parts)
+
+
+def text_html(text: str) -> str:
+    """Escaped text, with `code` spans (as the catalogue writes them) shown as code."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text))

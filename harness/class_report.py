@@ -1,0 +1,205 @@
+"""What a whole class did: ``grades.csv`` and ``report.html`` from per-student results.
+
+Reads the per-student JSON files that ``grade --bulk`` writes (or that
+``grade --format json`` writes, one run per student, e.g. in a CI matrix),
+rebuilds the one result model from them, and writes:
+
+* ``grades.csv``: a row per student: score, max, status, points per check,
+  the diagnosis ids; cells that a spreadsheet would run as a formula are quoted.
+* ``report.html``: the score distribution, pass rates per check, and the table
+  of misconceptions: how many students have each, and one example each (the
+  smallest), drawn when Graphviz is installed. One file, no scripts, no CDN.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+from harness import pictures
+from harness.exercise import UsageError
+from harness.render._shared import points
+from harness.render.html import page
+from harness.results import CheckResult, Diagnosis, ExerciseResult, Report
+
+
+@dataclass
+class StudentResult:
+    student: str
+    report: Report | None           # None when the grader failed on this submission
+    path: str = ""
+    error: str = ""                 # the grader's fault, when report is None
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return self.report.score if self.report else 0
+
+    @property
+    def max_score(self) -> float:
+        return self.report.max_score if self.report else 0
+
+
+def load(path: Path) -> StudentResult:
+    """One per-student JSON file; UsageError naming the file when it is not one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        meta = data.get("submission", {}) if isinstance(data, dict) else {}
+        student = str(meta.get("student") or path.stem)
+        if isinstance(data, dict) and data.get("error") and not data.get("exercises"):
+            return StudentResult(student, None, str(meta.get("path", "")), str(data["error"]), meta)
+        return StudentResult(student, report_from_dict(data), str(meta.get("path", "")), meta=meta)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise UsageError(f"{path}: not a micrograde result (expected the JSON that 'grade --format json' "
+                         f"or 'grade --bulk' writes; {type(exc).__name__}: {exc})") from None
+
+
+def report_from_dict(d: dict) -> Report:
+    """The result model back from ``Report.to_dict()`` (extra keys are ignored)."""
+    report = Report(seed=d.get("seed", 0), seconds=d.get("timing", {}).get("seconds", 0.0))
+    for e in d["exercises"]:
+        exercise = ExerciseResult(e["name"], e.get("path", ""), e.get("title", ""),
+                                  warnings=list(e.get("warnings", [])), sandbox=e.get("sandbox", ""))
+        for c in e["checks"]:
+            diagnoses = [Diagnosis(x["id"], x.get("message", ""), x.get("example", ""), x.get("title", ""),
+                                   x.get("line", ""), x.get("advice", ""), x.get("graph", {}))
+                         for x in c.get("diagnoses", [])]
+            exercise.checks.append(CheckResult(c["name"], c["max_score"], bool(c["passed"]), diagnoses,
+                                               c.get("description", ""), c.get("graphs_checked", 0),
+                                               c.get("timing", {}).get("seconds", 0.0)))
+        report.exercises.append(exercise)
+    return report
+
+
+def grades_csv(students: list) -> str:
+    columns = sorted({(e.name, c.name) for s in students if s.report
+                      for e in s.report.exercises for c in e.checks}, key=_column_order(students))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", "score", "max_score", "status", *(f"{e}:{c}" for e, c in columns),
+                     "diagnoses", "path"])
+    for s in students:
+        if s.report is None:
+            writer.writerow(_safe([s.student, "", "", "grader-error", *[""] * len(columns), s.error, s.path]))
+            continue
+        got = {(e.name, c.name): points(c.score) for e in s.report.exercises for c in e.checks}
+        ids = " ".join(sorted({d.id for _, c in _failed(s.report) for d in c.diagnoses}))
+        writer.writerow(_safe([s.student, points(s.score), points(s.max_score), "graded",
+                               *(got.get(col, "") for col in columns), ids, s.path]))
+    return out.getvalue()
+
+
+def report_html(students: list, title: str = "Class report") -> str:
+    graded = [s for s in students if s.report is not None]
+    body = [f"<h1>{escape(title)}</h1>", _overview(students, graded),
+            "<h2>Score distribution</h2>", _distribution(graded),
+            "<h2>Checks</h2>", _checks(graded),
+            "<h2>Misconceptions</h2>", _misconceptions(graded),
+            "<h2>Students</h2>", _students(students)]
+    return page(title, body)
+
+
+def _overview(students: list, graded: list) -> str:
+    if not graded:
+        return f"<p>{len(students)} submissions, none graded.</p>"
+    scores = [s.score for s in graded]
+    full = sum(s.score == s.max_score for s in graded)
+    errors = len(students) - len(graded)
+    text = (f"<p>{len(students)} submissions; mean {statistics.mean(scores):.1f}, "
+            f"median {points(statistics.median(scores))} of {points(graded[0].max_score)} points; "
+            f"{full} with full marks.")
+    if errors:
+        text += f" <strong>{errors} not graded because of a fault of the grader</strong> (see the table below)."
+    return text + "</p>"
+
+
+def _distribution(graded: list) -> str:
+    counts = Counter(s.score for s in graded)
+    if not counts:
+        return "<p>No scores.</p>"
+    most = max(counts.values())
+    rows = ["<table>", "<tr><th>Score</th><th>Students</th><th></th></tr>"]
+    for score in sorted(counts, reverse=True):
+        width = 20 * counts[score] / most
+        rows.append(f'<tr><td class="num">{points(score)}</td><td class="num">{counts[score]}</td>'
+                    f'<td><span class="bar" style="width:{width:.2f}em"></span></td></tr>')
+    return "\n".join(rows + ["</table>"])
+
+
+def _checks(graded: list) -> str:
+    passed, total = Counter(), Counter()
+    for s in graded:
+        for e in s.report.exercises:
+            for c in e.checks:
+                total[(e.name, c.name)] += 1
+                passed[(e.name, c.name)] += c.passed
+    rows = ["<table>", "<tr><th>Check</th><th>Passed</th></tr>"]
+    for key in sorted(total, key=_column_order(graded)):
+        rows.append(f"<tr><td>{escape(':'.join(key))}</td><td class=\"num\">{passed[key]}/{total[key]}</td></tr>")
+    return "\n".join(rows + ["</table>"])
+
+
+def _misconceptions(graded: list) -> str:
+    who: dict = {}
+    best: dict = {}
+    for s in graded:
+        for _, check in _failed(s.report):
+            for d in check.diagnoses:
+                who.setdefault(d.id, set()).add(s.student)
+                if d.id not in best or _smaller(d, best[d.id]):
+                    best[d.id] = d
+    if not who:
+        return "<p>No failures: every student passed every check.</p>"
+    rows = ["<table>", "<tr><th>Misconception</th><th>Students</th><th>One example (the smallest)</th></tr>"]
+    for ident in sorted(who, key=lambda i: (-len(who[i]), i)):
+        d = best[ident]
+        names = ", ".join(escape(n) for n in sorted(who[ident]))
+        drawing = pictures.inline_svg(d.graph)
+        rows.append(f"<tr><td><code>{escape(ident)}</code><br>{escape(d.title or d.message)}</td>"
+                    f'<td class="num">{len(who[ident])} of {len(graded)}'
+                    f"<details><summary>who</summary>{names}</details></td>"
+                    f"<td><pre><code>{escape(d.example or d.message)}</code></pre>"
+                    + (f'<div class="picture">{drawing}</div>' if drawing else "") + "</td></tr>")
+    return "\n".join(rows + ["</table>"])
+
+
+def _students(students: list) -> str:
+    rows = ["<table>", "<tr><th>Student</th><th>Score</th><th>Diagnoses</th></tr>"]
+    for s in sorted(students, key=lambda s: s.student):
+        if s.report is None:
+            rows.append(f"<tr><td>{escape(s.student)}</td><td>—</td><td>grader error: {escape(s.error[:300])}</td></tr>")
+            continue
+        ids = sorted({d.id for _, c in _failed(s.report) for d in c.diagnoses})
+        rows.append(f"<tr><td>{escape(s.student)}</td><td class=\"num\">{points(s.score)}/{points(s.max_score)}</td>"
+                    f"<td>{' '.join(f'<code>{escape(i)}</code>' for i in ids)}</td></tr>")
+    return "\n".join(rows + ["</table>"])
+
+
+def _failed(report: Report) -> list:
+    return [(e, c) for e in report.exercises for c in e.checks if not c.passed]
+
+
+def _smaller(a: Diagnosis, b: Diagnosis) -> bool:
+    """Prefer an example that can be drawn, then the shortest."""
+    return (not a.graph, len(a.example.splitlines()), len(a.example)) < \
+           (not b.graph, len(b.example.splitlines()), len(b.example))
+
+
+def _column_order(students: list):
+    """Checks in rubric order (as the first report lists them), unknown ones last."""
+    order = {}
+    for s in students:
+        for e in (s.report.exercises if s.report else []):
+            for c in e.checks:
+                order.setdefault((e.name, c.name), len(order))
+    return lambda key: order.get(key, len(order))
+
+
+def _safe(row: list) -> list:
+    """Quote cells a spreadsheet would run as a formula (=, +, -, @ first)."""
+    return ["'" + x if isinstance(x, str) and x[:1] in ("=", "+", "-", "@") else x for x in row]
