@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import checks, diagnose, example_graph, judge
-from harness.exercise import Target, sources
+from harness.exercise import Target, UsageError, sources
+from harness.layers import SandboxUnavailable
 from harness.results import CheckResult, ExerciseResult
-from harness.sandbox import WorkerFailure, WorkerProcess
+from harness.sandbox import WorkerFailure, WorkerProcess, current_layer
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,18 @@ class Options:
 def grade_exercise(target: Target, folder: Path, options: Options, display_path: str = "") -> ExerciseResult:
     """Grade the submission in ``folder`` against ``target.rubric``."""
     rubric = target.rubric
+    try:
+        layer = current_layer()
+    except SandboxUnavailable as exc:
+        raise UsageError(str(exc)) from None
     result = ExerciseResult(rubric.name, display_path or str(target.folder), rubric.title,
-                            sandbox="rlimits")
+                            sandbox=layer)
     budget_end = time.monotonic() + rubric.limits.exercise_seconds
     loaded, why_not = sources(folder, rubric)
     session = _Session(folder, rubric, loaded) if loaded else None
     load_failure = None if loaded else judge.Failure("import-error", why_not)
     failed: list = []
+    hung = False   # after a timeout, later checks get hang_seconds: a hang is reported soon
     try:
         for check in rubric.checks:
             started = time.monotonic()
@@ -44,6 +50,8 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                                         f"{rubric.limits.exercise_seconds:g} s was used up by earlier checks")
             if failure is None:
                 seconds = min(check.seconds or rubric.limits.check_seconds, remaining)
+                if hung:
+                    seconds = min(seconds, rubric.limits.hang_seconds)
                 try:
                     asker = session.asker(time.monotonic() + seconds)
                     outcome = checks.run_check(check, rubric, asker, options.seed, options.examples)
@@ -54,6 +62,10 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                     failure = load_failure = exc.failure
                 except WorkerFailure as exc:
                     failure = judge.Failure(exc.kind, exc.detail)
+                    if exc.kind == "timeout":
+                        if hung:
+                            failure.message += " (shortened after an earlier check timed out)"
+                        hung = True
                     session.restart()
             if failure is not None:
                 others = outcome.others if outcome and failure is outcome.failure else ()

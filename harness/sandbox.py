@@ -13,12 +13,20 @@ grader's side:
 * every request has a wall-clock deadline, for writing as well as reading;
   when it passes, or the worker misbehaves, its whole process group is killed.
 
-A ``WorkerFailure`` says what went wrong in terms the report can use.
+Around that, the strongest isolation layer the machine offers
+(``harness.layers``: bubblewrap, Landlock, or rlimits alone) is chosen once per
+process by starting a worker in it, and reported; the worker confines itself
+(``harness.confine``) and says it is ready before any student code runs. When a
+worker ends, everything it started is killed, escaped orphans included
+(``harness.reaper``).
+
+A ``WorkerFailure`` says what went wrong in terms the report can use; a
+``SandboxError`` is the grader's own fault (a worker that could not start).
 """
 from __future__ import annotations
 
+import json
 import os
-import resource
 import select
 import shutil
 import signal
@@ -29,11 +37,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import protocol
+from harness import layers, protocol, reaper
 
 _HARNESS_PARENT = str(Path(__file__).resolve().parent.parent)
-_BOOTSTRAP = ("import sys; sys.path.insert(0, {parent!r}); "
-              "from harness.worker import main; main()")
+_BOOTSTRAP = ("import sys; sys.path.insert(0, {parent!r}); from harness.confine import enter; "
+              "enter(); from harness.worker import main; main()")
 # What a submission folder may carry into the worker's folder.
 _COPY_SKIP = {"__pycache__", ".git", ".hypothesis", ".ipynb_checkpoints", ".venv"}
 _COPY_MAX_BYTES = 20 * 1024 * 1024
@@ -49,6 +57,12 @@ class Limits:
     memory_mb: int = 2048            # address space of one worker process
     output_kb: int = 1024            # size of the student's stdout or stderr
     open_files: int = 64
+    processes: int = 32              # processes and threads, where the count is the worker's own
+    hang_seconds: float = 3.0        # each check's limit once a check of the exercise timed out
+
+
+class SandboxError(Exception):
+    """A worker could not start or confine itself: the grader's fault, never the student's."""
 
 
 @dataclass
@@ -65,32 +79,55 @@ class WorkerFailure(Exception):
 class WorkerProcess:
     """One worker running one submission; restart by making another."""
 
-    def __init__(self, submission_folder: Path, limits: Limits):
+    def __init__(self, submission_folder: Path, limits: Limits, layer: str | None = None):
         self.limits = limits
+        self.layer = layer or current_layer()
         self.home = Path(tempfile.mkdtemp(prefix="micrograde-"))
         self.folder = self.home / "submission"
+        try:
+            self._start(submission_folder)
+        except BaseException:
+            shutil.rmtree(self.home, ignore_errors=True)
+            raise
+
+    def _start(self, submission_folder: Path) -> None:
         _copy_submission(submission_folder, self.folder)
+        self.plan = layers.plan(self.layer, self.home, self.folder, self.limits.processes)
+        self._ready = False
         self._stdout = open(self.home / "stdout", "wb")
         self._stderr = open(self.home / "stderr", "wb")
         request_r, self._request_w = os.pipe()
         self._response_r, response_w = os.pipe()
         os.set_blocking(self._request_w, False)
-        max_fd = max(request_r, response_w)
-        self.process = subprocess.Popen(
-            [sys.executable, "-s", "-B", "-c", _BOOTSTRAP.format(parent=_HARNESS_PARENT),
-             str(request_r), str(response_w)],
-            cwd=self.folder, env=_scrubbed_env(self.folder), stdin=subprocess.DEVNULL,
-            stdout=self._stdout, stderr=self._stderr, pass_fds=(request_r, response_w),
-            start_new_session=True, preexec_fn=lambda: _apply_limits(limits, max_fd))
-        os.close(request_r)
-        os.close(response_w)
+        limits, max_fd = self.limits, max(request_r, response_w)
+        command = self.plan.prefix + [
+            sys.executable, "-s", "-B", "-c", _BOOTSTRAP.format(parent=_HARNESS_PARENT),
+            str(request_r), str(response_w), json.dumps(self.plan.spec)]
+        try:
+            with reaper.LOCK:  # registered before another thread looks for orphans
+                reaper.become_subreaper()
+                self.process = subprocess.Popen(
+                    command, cwd=self.folder, env=layers.scrubbed_env(self.folder), stdin=subprocess.DEVNULL,
+                    stdout=self._stdout, stderr=self._stderr, pass_fds=(request_r, response_w),
+                    start_new_session=True, preexec_fn=lambda: layers.apply_rlimits(limits, max_fd))
+                reaper.register(self.process.pid)
+        except BaseException:
+            for fd in (self._request_w, self._response_r):
+                os.close(fd)
+            self._stdout.close()
+            self._stderr.close()
+            raise
+        finally:
+            os.close(request_r)
+            os.close(response_w)
 
     def call(self, request: dict, timeout: float) -> dict:
         """Send one request and wait for its answer, at most ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         try:
+            self.wait_ready(deadline)
             self._write(protocol.encode(request), deadline)
-            return protocol.read_frame(self._response_r, deadline)
+            answer = protocol.read_frame(self._response_r, deadline)
         except protocol.FrameTimeout:
             self.kill()
             raise WorkerFailure("timeout", f"no answer within {timeout:g} s") from None
@@ -99,6 +136,30 @@ class WorkerProcess:
         except protocol.ProtocolError as exc:
             self.kill()
             raise WorkerFailure("worker-crash", f"the worker's answer was unreadable ({exc})") from None
+        flooded = self._flooded()
+        if flooded:  # an answer given after output was cut short does not count
+            self.kill()
+            raise WorkerFailure("resource-limit", flooded)
+        return answer
+
+    def wait_ready(self, deadline: float) -> None:
+        """The worker's first frame: it is confined and no student code has run yet."""
+        if self._ready:
+            return
+        try:
+            frame = protocol.read_frame(self._response_r, deadline)
+        except protocol.ChannelClosed:
+            self.kill()
+            raise SandboxError(f"the worker did not start in the {self.layer} layer "
+                               f"(exit status {self.process.returncode}): "
+                               f"{self.output('stderr', 4000).strip()[-1500:] or 'no message'}; "
+                               f"check the rubric's limits, or set {layers.ENV_VAR} to another "
+                               f"layer ({', '.join(layers.LAYERS)})") from None
+        ready = frame.get("ready") if isinstance(frame, dict) else None
+        if not isinstance(ready, dict) or ready.get("layer") != self.layer:
+            self.kill()
+            raise SandboxError(f"the worker's first message was {frame!r}, not ready in {self.layer}")
+        self._ready = True
 
     def output(self, which: str = "stdout", limit: int = 2000) -> str:
         """The start of what the student's code printed, for the report."""
@@ -109,15 +170,14 @@ class WorkerProcess:
             return ""
 
     def kill(self) -> None:
-        """Kill the worker's whole process group (SIGKILL cannot be ignored)."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        """Kill the worker and everything it started (SIGKILL cannot be ignored)."""
+        reaper.kill_all(self.process.pid, self.plan.uid)
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+        else:
+            reaper.unregister(self.process.pid)
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -157,6 +217,14 @@ class WorkerProcess:
             except BlockingIOError:
                 continue
 
+    def _flooded(self) -> str:
+        """Why the output limit was reached, or ""."""
+        for which, f in (("stdout", self._stdout), ("stderr", self._stderr)):
+            if os.fstat(f.fileno()).st_size >= self.limits.output_kb * 1024:
+                return (f"the submission printed {self.limits.output_kb} KiB or more on {which}, the "
+                        f"limit; remove the prints from loops")
+        return ""
+
     def _death(self) -> WorkerFailure:
         """Why the worker went away, from its exit status and what it wrote."""
         try:
@@ -164,14 +232,17 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             self.kill()
             return WorkerFailure("worker-crash", "the worker closed its channel and did not exit")
-        self.kill()  # anything it left behind in its group
-        out_cap = self.limits.output_kb * 1024
-        for which in ("stdout", "stderr"):
-            if (self.home / which).stat().st_size >= out_cap:
-                return WorkerFailure("resource-limit",
-                                     f"the submission printed more than {self.limits.output_kb} KiB on {which}")
+        self.kill()  # anything it left behind
+        if self.plan.prefix and code > 128:  # bwrap exits 128 + n when its child died of signal n
+            code = -(code - 128)
+        flooded = self._flooded()
+        if flooded:
+            return WorkerFailure("resource-limit", flooded)
         if code < 0:
-            sig = signal.Signals(-code)
+            try:
+                sig = signal.Signals(-code)
+            except ValueError:
+                return WorkerFailure("worker-crash", f"the worker ended with status {code}")
             if sig == signal.SIGXCPU:
                 return WorkerFailure("resource-limit", f"CPU time limit of {self.limits.cpu_seconds} s exceeded")
             if sig == signal.SIGXFSZ:
@@ -185,23 +256,44 @@ class WorkerProcess:
         return WorkerFailure("worker-crash", f"the submission ended the worker (exit status {code})")
 
 
-def _scrubbed_env(folder: Path) -> dict:
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(folder), "TMPDIR": str(folder),
-            "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
-            "MPLBACKEND": "Agg"}
+_chosen: dict = {}   # (pid, MICROGRADE_SANDBOX) -> layer, probed once per process
 
 
-def _apply_limits(limits: Limits, max_fd: int) -> None:
-    """In the child, before exec: the rlimits that hold for the student's code."""
-    def cap(which, value):
-        soft, hard = resource.getrlimit(which)
-        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.setrlimit(which, (value, value))
-    cap(resource.RLIMIT_CPU, int(limits.cpu_seconds))
-    cap(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
-    cap(resource.RLIMIT_FSIZE, limits.output_kb * 1024)
-    cap(resource.RLIMIT_NOFILE, max(limits.open_files, max_fd + 1))
-    cap(resource.RLIMIT_CORE, 0)
+def current_layer() -> str:
+    """The strongest layer that can start a worker here (or the one asked for), probed once."""
+    asked = layers.requested()
+    key = (os.getpid(), asked)
+    if key not in _chosen:
+        found, why_not = layers.candidates()
+        order = found if asked == "auto" else [asked]
+        for layer in order:
+            if layer not in found:
+                why_not.setdefault(layer, "not available")
+                continue
+            why = _probe(layer)
+            if why is None:
+                _chosen[key] = layer
+                break
+            why_not[layer] = why
+        else:
+            raise layers.SandboxUnavailable(
+                f"{layers.ENV_VAR}={asked}: that layer cannot start a worker here: "
+                f"{why_not.get(asked, 'unknown reason')}; unset {layers.ENV_VAR} to use the "
+                f"strongest layer available")
+    return _chosen[key]
+
+
+def _probe(layer: str) -> str | None:
+    """None when a worker starts and confines itself in ``layer``, else why not."""
+    empty = Path(tempfile.mkdtemp(prefix="micrograde-probe-"))
+    try:
+        with WorkerProcess(empty, Limits(), layer) as worker:
+            worker.wait_ready(time.monotonic() + 10)
+        return None
+    except (SandboxError, WorkerFailure, OSError, protocol.ProtocolError, protocol.FrameTimeout) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        shutil.rmtree(empty, ignore_errors=True)
 
 
 def _copy_submission(source: Path, target: Path) -> None:

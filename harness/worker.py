@@ -68,6 +68,7 @@ class Worker:
         self.forbidden: frozenset[str] = frozenset()
         self.seen_forbidden: list[str] = []
         self.cell_files: dict[str, str] = {}
+        self.secrets: tuple = ()            # folders of the grader's answers (reference, rubrics)
 
     # -- requests ----------------------------------------------------------
     def handle(self, request: dict) -> dict:
@@ -210,6 +211,8 @@ class Worker:
         return response
 
     # -- the import guard ----------------------------------------------------
+    # The guard keeps its own references to builtins, so that a submission that
+    # patches ``builtins.isinstance`` or ``os.path`` cannot blind it.
     def find_spec(self, name, path=None, target=None):
         """A meta path finder that refuses forbidden top-level packages."""
         if name.partition(".")[0] in self.forbidden:
@@ -217,18 +220,34 @@ class Worker:
             raise ImportError(f"importing {name} is not allowed in this exercise")
         return None
 
-    def audit(self, event, args):
+    def audit(self, event, args, _str=str, _decode=os.fsdecode, _real=os.path.realpath,
+              _join=os.path.join):
         # Audit hooks cannot be removed, so an import that slips past the finder
-        # (the finder taken out of sys.meta_path) is still recorded.
-        if event == "import" and args and isinstance(args[0], str):
+        # (the finder taken out of sys.meta_path) is still recorded, and so is
+        # reading the grader's answers as files (where no layer hides them).
+        if event == "import" and args and type(args[0]) is _str:
             if args[0].partition(".")[0] in self.forbidden:
                 self.seen_forbidden.append(args[0])
+        elif event == "open" and self.secrets and args and type(args[0]) is not int:
+            try:
+                path = _real(_join(self.folder, _decode(args[0])))
+            except Exception:  # noqa: BLE001 - not a path: nothing to protect there
+                return
+            for secret in self.secrets:
+                if path == secret or path.startswith(secret + "/"):
+                    self.seen_forbidden.append(secret.rsplit("/", 1)[-1])
+                    raise PermissionError(f"{args[0]}: the grader's own files are not readable")
 
 
 def main() -> None:
     request_fd, response_fd = int(sys.argv[1]), int(sys.argv[2])
     folder = os.getcwd()
     worker = Worker(folder)
+    spec = _protocol.parse(sys.argv[3].encode()) if len(sys.argv) > 3 else {}
+    worker.secrets = tuple(os.path.realpath(p) for p in spec.get("secrets", ()))
+    # The submission finds no harness on sys.path (only modules already loaded use it).
+    harness_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path[:] = [p for p in sys.path if p != harness_parent]
     # The harness's own modules leave sys.modules, so that importing them from
     # the submission goes through the guard like any other forbidden import.
     for name in [m for m in sys.modules if m == "harness" or m.startswith("harness.")]:

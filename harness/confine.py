@@ -1,0 +1,50 @@
+"""What the worker does to itself before the student's code runs.
+
+Started by ``harness.sandbox`` with a spec from ``harness.layers`` as its
+third argument. In order: drop to the worker's own uid (when the grader is
+root), cap the number of processes (only where the count is the worker's
+own: under its own uid or in a user namespace), apply Landlock, then tell the
+grader it is ready. A worker that cannot confine itself exits with status 70
+before saying so, which the grader reports as its own fault, not the student's.
+
+Standard library only; everything happens before any student code exists.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+
+from harness import protocol
+
+EXIT_CANNOT_CONFINE = 70
+
+
+def enter() -> None:
+    spec = json.loads(sys.argv[3])
+    response_fd = int(sys.argv[2])
+    try:
+        _confine(spec)
+    except Exception as exc:  # noqa: BLE001 - any failure here is the grader's
+        print(f"micrograde worker: cannot enter the {spec.get('layer')} layer: "
+              f"{type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        os._exit(EXIT_CANNOT_CONFINE)
+    protocol.write_frame(response_fd, {"ready": {"layer": spec.get("layer"), "uid": os.getuid()}})
+
+
+def _confine(spec: dict) -> None:
+    processes = spec.get("processes")
+    if processes:
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    uid = spec.get("uid")
+    if uid is not None:
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+        if os.getuid() != uid or os.geteuid() != uid:
+            raise PermissionError(f"still uid {os.geteuid()} after dropping to {uid}")
+    rules = spec.get("landlock")
+    if rules:
+        from harness import landlock  # late: only this layer pays for ctypes
+        landlock.restrict(rules["read"], rules["write"], rules["abi"])

@@ -1,0 +1,224 @@
+"""The isolation layers a worker can run in, strongest first, and what each needs.
+
+* ``bubblewrap``: the worker sees only the Python installation, the harness
+  code and its own folder (read-write), in private PID, network, IPC and
+  mount namespaces; it cannot see or signal the grader, and it dies with it.
+  As root, it also drops to an unused uid of its own.
+* ``landlock``: the worker restricts itself (``harness.landlock``) to reading
+  the Python installation and the harness code and writing its own folder;
+  with ABI >= 4 no TCP, with ABI >= 6 no signals to the grader.
+* ``rlimits``: resource limits, a scrubbed environment, its own session;
+  nothing stops it reading or writing what the grader's user can.
+
+Every layer also has the rlimits, the wall-clock deadlines and the reaper.
+``Plan`` is what ``harness.sandbox`` needs to start one worker in a layer:
+the command in front of Python, and the spec the worker applies to itself
+(``harness.confine``) before the student's code runs.
+"""
+from __future__ import annotations
+
+import os
+import resource
+import secrets
+import shutil
+import stat
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness import landlock
+
+LAYERS = ("bubblewrap", "landlock", "rlimits")
+ENV_VAR = "MICROGRADE_SANDBOX"   # auto (default) or one of LAYERS
+HARNESS = Path(__file__).resolve().parent
+# The grader's own packages that hold answers: never visible to a worker.
+SECRET_PACKAGES = ("reference", "graders")
+# Unused uids for workers when the grader runs as root: one per worker, so that
+# its processes are counted (RLIMIT_NPROC) and killed by uid, and workers of a
+# bulk run cannot signal or read each other.
+_UID_BASE, _UID_SPAN = 1_800_000_000, 1 << 24
+
+
+class SandboxUnavailable(Exception):
+    """The layer asked for in MICROGRADE_SANDBOX cannot run here."""
+
+
+@dataclass
+class Plan:
+    layer: str
+    prefix: list = field(default_factory=list)   # command before the Python interpreter
+    spec: dict = field(default_factory=dict)     # applied by the worker to itself
+    uid: int | None = None                       # the worker's own uid, when it has one
+
+
+def requested() -> str:
+    """The layer asked for in MICROGRADE_SANDBOX, or "auto"."""
+    value = os.environ.get(ENV_VAR, "auto").strip().lower() or "auto"
+    if value not in LAYERS + ("auto",):
+        raise SandboxUnavailable(f"{ENV_VAR}={value!r} is not a layer; expected auto or one of "
+                                 f"{', '.join(LAYERS)}")
+    return value
+
+
+def candidates() -> tuple:
+    """Layers worth trying, strongest first, with why the others are out."""
+    found, why_not = [], {}
+    if shutil.which("bwrap"):
+        found.append("bubblewrap")
+    else:
+        why_not["bubblewrap"] = "bwrap is not installed (apt-get install bubblewrap)"
+    abi = landlock.abi()
+    if abi >= 1:
+        found.append("landlock")
+    else:
+        why_not["landlock"] = "the kernel has no Landlock (Linux >= 5.13 with landlock in lsm=)"
+    found.append("rlimits")
+    return found, why_not
+
+
+def plan(layer: str, home: Path, folder: Path, processes: int) -> Plan:
+    """How to start a worker in ``layer`` whose folder is ``folder`` (inside ``home``)."""
+    uid = _fresh_uid() if os.geteuid() == 0 and (layer == "bubblewrap" or _reachable()) else None
+    spec = {"layer": layer, "uid": uid, "secrets": _secret_paths(),
+            "processes": processes if uid is not None or
+            (layer == "bubblewrap" and os.geteuid() != 0) else None}
+    if uid is not None:
+        _give(home, folder, uid)
+    if layer == "bubblewrap":
+        return Plan(layer, _bwrap_prefix(folder), spec, uid)
+    if layer == "landlock":
+        read = _hide_secrets(python_paths() + [str(HARNESS)] + _system_libs())
+        spec["landlock"] = {"abi": landlock.abi(), "read": read + ["/dev/urandom"],
+                            "write": [str(folder), "/dev/null"]}
+    return Plan(layer, [], spec, uid)
+
+
+def python_paths() -> list:
+    """The folders of the Python installation (and virtualenv) running the grader."""
+    paths = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                           sys.base_exec_prefix)}
+    paths.add(os.path.dirname(os.path.realpath(sys.executable)))
+    return _outermost(paths)
+
+
+def _system_libs() -> list:
+    """Shared libraries that extension modules load (libffi, libz, ...)."""
+    return [p for p in ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib",
+                        "/etc/ld.so.cache") if os.path.exists(p)]
+
+
+def _secret_paths() -> list:
+    return [str(HARNESS.parent / name) for name in SECRET_PACKAGES if (HARNESS.parent / name).exists()]
+
+
+def _hide_secrets(paths: list) -> list:
+    """``paths``, with any folder holding a secret replaced by its other children."""
+    result = []
+    for path in _outermost(paths):
+        result.extend(_without(path, _secret_paths()))
+    return result
+
+
+def _without(path: str, hidden: list) -> list:
+    inside = [h for h in hidden if h == path or h.startswith(path.rstrip("/") + "/")]
+    if not inside:
+        return [path]
+    if path in inside or not os.path.isdir(path):
+        return []
+    out = []
+    for name in sorted(os.listdir(path)):
+        out.extend(_without(os.path.join(path, name), inside))
+    return out
+
+
+def _outermost(paths) -> list:
+    """Sorted, without paths inside another one of them."""
+    out = []
+    for p in sorted(set(paths)):
+        if not any(p == q or p.startswith(q.rstrip("/") + "/") for q in out):
+            out.append(p)
+    return out
+
+
+def _bwrap_prefix(folder: Path) -> list:
+    """bwrap arguments: an empty root, read-only system and Python, the folder writable."""
+    args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
+            "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+    if os.geteuid() == 0:  # no user namespace: keep only what dropping to the worker's uid needs
+        args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        args += ["--unshare-user"]
+    made = {"/"}
+    for name in ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"):
+        if os.path.islink(name):
+            args += ["--symlink", os.readlink(name), name]
+            made.add(name)
+    binds = _outermost(p for p in ["/usr", "/lib", "/lib64", "/etc/ld.so.cache"] + python_paths()
+                       + [str(HARNESS)] if os.path.exists(p) and p not in made)
+    args += ["--tmpfs", "/tmp"]
+    made.add("/tmp")
+    for path in binds:
+        args += _parents(path, made) + ["--ro-bind", path, path]
+    for secret in _secret_paths():
+        if any(secret.startswith(b.rstrip("/") + "/") for b in binds):
+            args += ["--tmpfs", secret]
+    args += _parents(str(folder), made) + ["--bind", str(folder), str(folder),
+                                            "--proc", "/proc", "--dev", "/dev", "--chdir", str(folder)]
+    return args
+
+
+def _parents(path: str, made: set) -> list:
+    """--dir for each missing parent, world-searchable so another uid can pass through."""
+    args = []
+    parts = Path(path).parts
+    for i in range(2, len(parts)):
+        parent = str(Path(*parts[:i]))
+        if parent not in made:
+            args += ["--perms", "0755", "--dir", parent]
+            made.add(parent)
+    made.add(path)
+    return args
+
+
+def _fresh_uid() -> int:
+    return _UID_BASE + secrets.randbelow(_UID_SPAN)
+
+
+def _reachable() -> bool:
+    """Can another uid read the Python installation and the harness? (Not under a 0700 /root.)"""
+    for path in [os.path.dirname(os.__file__), str(HARNESS)]:
+        p = Path(path)
+        for folder in [p] + list(p.parents):
+            mode = folder.stat().st_mode
+            if not mode & stat.S_IXOTH or (folder == p and not mode & stat.S_IROTH):
+                return False
+    return True
+
+
+def _give(home: Path, folder: Path, uid: int) -> None:
+    """Let ``uid`` pass through ``home`` and own ``folder``."""
+    os.chmod(home, 0o711)
+    for root, dirs, files in os.walk(folder):
+        os.chown(root, uid, uid)
+        for name in files:
+            os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
+
+
+def scrubbed_env(folder: Path) -> dict:
+    """The worker's whole environment: nothing of the grader's leaks in."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(folder), "TMPDIR": str(folder),
+            "LANG": "C.UTF-8", "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLBACKEND": "Agg"}
+
+
+def apply_rlimits(limits, max_fd: int) -> None:
+    """In the child, before exec: the rlimits that hold for the student's code."""
+    def cap(which, value):
+        soft, hard = resource.getrlimit(which)
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(which, (value, value))
+    cap(resource.RLIMIT_CPU, int(limits.cpu_seconds))
+    cap(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
+    cap(resource.RLIMIT_FSIZE, limits.output_kb * 1024)
+    cap(resource.RLIMIT_NOFILE, max(limits.open_files, max_fd + 1))
+    cap(resource.RLIMIT_CORE, 0)
