@@ -23,7 +23,7 @@ from pathlib import Path
 
 from harness import pictures
 from harness.exercise import UsageError
-from harness.render._shared import points
+from harness.render._shared import points, printable
 from harness.render.html import page
 from harness.results import CheckResult, Diagnosis, ExerciseResult, Report
 
@@ -91,7 +91,7 @@ def grades_csv(students: list) -> str:
         ids = " ".join(sorted({d.id for _, c in _failed(s.report) for d in c.diagnoses}))
         writer.writerow(_safe([s.student, points(s.score), points(s.max_score), "graded",
                                *(got.get(col, "") for col in columns), ids, s.path]))
-    return out.getvalue()
+    return printable(out.getvalue())
 
 
 def report_html(students: list, title: str = "Class report") -> str:

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import TextIO
 
+from harness.render._shared import printable
 from harness.results import Diagnosis, Report
 
 WRONG = "#f4b6b6"      # a number that differs from the reference
@@ -25,6 +26,10 @@ HOW_TO_GET_DOT = ("drawing needs Graphviz: 'pip install graphviz' (or micrograde
 
 class NoGraphviz(Exception):
     """The graphviz package or its ``dot`` program is missing: the message says how to get it."""
+
+
+class DrawingFailed(Exception):
+    """``dot`` ran and failed on this one graph."""
 
 
 def dot_source(graph: dict, title: str = "") -> str:
@@ -50,7 +55,7 @@ def dot_source(graph: dict, title: str = "") -> str:
                 lines.append(f"  v{int(arg)} -> op{i};")
             lines.append(f"  op{i} -> v{i};")
     lines.append("}")
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def svg(graph: dict, title: str = "") -> str:
@@ -63,6 +68,8 @@ def svg(graph: dict, title: str = "") -> str:
         return graphviz.Source(dot_source(graph, title)).pipe(format="svg", encoding="utf-8")
     except graphviz.ExecutableNotFound:
         raise NoGraphviz(HOW_TO_GET_DOT) from None
+    except (graphviz.CalledProcessError, OSError, ValueError) as exc:
+        raise DrawingFailed(f"dot could not draw it ({type(exc).__name__}: {str(exc)[:200]})") from None
 
 
 def inline_svg(graph: dict, title: str = "") -> str:
@@ -71,7 +78,7 @@ def inline_svg(graph: dict, title: str = "") -> str:
         return ""
     try:
         text = svg(graph, title)
-    except NoGraphviz:
+    except (NoGraphviz, DrawingFailed):
         return ""
     start = text.find("<svg")
     return text[start:] if start >= 0 else ""
@@ -94,6 +101,8 @@ def write_pictures(report: Report, folder: Path, log: TextIO) -> list:
                         continue
                     except NoGraphviz as exc:
                         missing = str(exc)
+                    except DrawingFailed as exc:
+                        print(f"grade: --graphs: {stem}: {exc}; wrote {stem}.gv instead", file=log)
                 path = folder / f"{stem}.gv"
                 path.write_text(dot_source(d.graph, title), encoding="utf-8")
                 written.append(path)

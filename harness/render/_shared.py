@@ -11,6 +11,18 @@ import re
 from harness.results import CheckResult, Diagnosis, ExerciseResult
 
 
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """Control characters and lone surrogates (from a student's exception message) replaced.
+
+    A lone surrogate cannot even be written as UTF-8: left in, it would turn the
+    student's bug into a crash of the grader's output.
+    """
+    return _UNPRINTABLE.sub("\ufffd", text)
+
+
 def points(x: float) -> str:
     return f"{x:g}"
 

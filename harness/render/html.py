@@ -11,7 +11,7 @@ import re
 from html import escape
 
 from harness import pictures
-from harness.render._shared import examples, headline, points, test_name
+from harness.render._shared import examples, headline, points, printable, test_name
 from harness.results import CheckResult, Report
 
 STYLE = """
@@ -29,9 +29,9 @@ code { background: #f5f5f5; padding: 0 .2em; }
 
 def page(title: str, body: list) -> str:
     """A complete HTML document around ``body`` (a list of HTML fragments)."""
-    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
-            + "\n".join(body) + "\n</body>\n</html>\n")
+    return printable("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                     f"<title>{escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+                     + "\n".join(body) + "\n</body>\n</html>\n")
 
 
 def render(report: Report) -> str:

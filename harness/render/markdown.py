@@ -6,7 +6,7 @@ the student's code is escaped so it shows as text, never as markup.
 """
 from __future__ import annotations
 
-from harness.render._shared import escape_markdown, failure_markdown, points, test_name
+from harness.render._shared import escape_markdown, failure_markdown, points, printable, test_name
 from harness.results import Report
 
 
@@ -32,4 +32,4 @@ def render(report: Report) -> str:
         out.append("Fix the first failure above, then run `grade` again.")
     else:
         out.append("Every check passed.")
-    return "\n".join(out) + "\n"
+    return printable("\n".join(out) + "\n")
