@@ -1,0 +1,111 @@
+"""Helpers for the tests: run the real ``grade`` command and build exercise folders.
+
+Tests grade real files through the installed console script, in a subprocess,
+from a temporary working directory (so nothing is written into the repository).
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = Path(__file__).resolve().parent / "corpus"
+EXERCISES = ("01_forward", "02_backward", "03_reuse", "04_engine")
+# Wall-clock cap for one ``grade`` run in a test: far above the rubrics' own
+# limits, so it only fires when the grader itself hangs.
+GRADE_TIMEOUT = 300
+
+
+def grade_command() -> list:
+    """The ``grade`` console script installed next to this interpreter."""
+    beside = Path(sys.executable).with_name("grade")
+    if beside.is_file():
+        return [str(beside)]
+    found = shutil.which("grade")
+    if found is None:
+        pytest.fail("the `grade` command is not installed: run `python -m pip install -e '.[test]'`")
+    return [found]
+
+
+@dataclass
+class GradeRun:
+    args: tuple
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def report(self) -> dict:
+        """The JSON report on stdout (the run must have used ``--format json``)."""
+        try:
+            return json.loads(self.stdout)
+        except ValueError:
+            pytest.fail(f"`grade {' '.join(self.args)}` did not print JSON "
+                        f"(exit {self.returncode}).\nstdout:\n{self.stdout[:2000]}\n"
+                        f"stderr:\n{self.stderr[:2000]}")
+
+    def describe(self) -> str:
+        """Every failed check with its diagnoses: what an assertion message should show."""
+        lines = [f"grade {' '.join(self.args)} -> exit {self.returncode}"]
+        try:
+            report = json.loads(self.stdout)
+        except ValueError:
+            return "\n".join(lines + [self.stdout[:2000], self.stderr[:2000]])
+        for ex in report["exercises"]:
+            lines.append(f"{ex['name']} {ex['score']}/{ex['max_score']}")
+            for check in ex["checks"]:
+                if not check["passed"]:
+                    for d in check["diagnoses"]:
+                        lines.append(f"  FAIL {check['name']}: [{d['id']}] {d['message']}")
+                        lines.extend("      " + line for line in d["example"].splitlines())
+        return "\n".join(lines)
+
+
+def run_grade(*args, cwd: Path) -> GradeRun:
+    """``grade ARGS`` in ``cwd``; no stdin, like CI."""
+    proc = subprocess.run(grade_command() + [str(a) for a in args], cwd=cwd,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=GRADE_TIMEOUT)
+    return GradeRun(tuple(str(a) for a in args), proc.returncode, proc.stdout, proc.stderr)
+
+
+def make_exercise(folder: Path, exercise: str, source: Path | str | None) -> Path:
+    """An exercise folder anywhere: ``value.py`` (a copy of ``source``, or text) and the marker.
+
+    ``source=None`` leaves ``value.py`` out (a missing submission).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "micrograde.yaml").write_text(f"exercise: {exercise}\n", encoding="utf-8")
+    if isinstance(source, Path):
+        shutil.copyfile(source, folder / "value.py")
+    elif isinstance(source, str):
+        (folder / "value.py").write_text(source, encoding="utf-8")
+    return folder
+
+
+def make_exercises(root: Path, source: Path | str | None, exercises=EXERCISES) -> Path:
+    """One folder per exercise under ``root``, all holding the same submission.
+
+    Folders are not named after the exercise, so the marker is what counts.
+    """
+    for name in exercises:
+        make_exercise(root / f"submission-{name[:2]}", name, source)
+    return root
+
+
+def checks_by_exercise(report: dict) -> dict:
+    """{exercise name: {check name: check record}}."""
+    return {ex["name"]: {c["name"]: c for c in ex["checks"]} for ex in report["exercises"]}
+
+
+def skip_without_numpy(source: Path) -> None:
+    """Skip a corpus file that imports NumPy where NumPy is not installed (it is optional)."""
+    if re.search(r"^(import|from) numpy\b", source.read_text(encoding="utf-8"), re.M):
+        pytest.importorskip("numpy")
