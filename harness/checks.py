@@ -91,6 +91,11 @@ def _run_generated(check: Check, rubric: Rubric, asker: Asker, seed: int,
     strategy = batches(graphs(check.ops, shape=check.shape, max_leaves=check.max_leaves,
                               max_nodes=check.max_nodes), BATCH)
 
+    def single(failed):  # for shrinking: graphs no larger than the failing one
+        return graphs(check.ops, shape=check.shape, for_shrinking=True,
+                      max_leaves=max(1, min(check.max_leaves, len(failed.leaves))),
+                      max_nodes=max(1, len(failed.nodes)))
+
     def evaluate(batch):
         answers = asker.ask(batch, check.backward)
         for g, a in zip(batch, answers):
@@ -100,6 +105,6 @@ def _run_generated(check: Check, rubric: Rubric, asker: Asker, seed: int,
         return None
 
     check_seed = zlib.crc32(f"{seed}:{rubric.name}:{check.name}".encode())
-    result = search(strategy, evaluate, seed=check_seed, graphs=examples or check.examples,
+    result = search(strategy, single, evaluate, seed=check_seed, graphs=examples or check.examples,
                     deadline=asker.deadline)
     return CheckOutcome(result.failure, result.graphs_checked)

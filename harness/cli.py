@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"output format: {', '.join(RENDERERS)} (default: text)")
     p.add_argument("--output", metavar="FILE", help="write the report to FILE (atomically)")
     p.add_argument("--seed", type=int, default=0, help="seed for generated graphs (default: 0)")
+    p.add_argument("--audit", action="store_true",
+                   help="grade every bug model of the catalogue against the exercises (the checks' check)")
     p.add_argument("--examples", type=int, metavar="N",
                    help="graphs per generated check, instead of the rubric's")
     classroom = p.add_argument_group("submissions and classes (harness.submissions, harness.bulk)")
@@ -101,6 +103,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         targets = find_targets(paths)
     options = Options(seed=args.seed, examples=args.examples)
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
+    if args.audit:
+        from harness import audit
+        rows, reference_ok = audit.run_audit(targets, options, args.jobs)
+        text = audit.render(rows, reference_ok)
+        if args.output:
+            write_atomically(Path(args.output), text)
+        else:
+            sys.stdout.write(text)
+        return EXIT_FULL if audit.passed(rows, reference_ok) else EXIT_PARTIAL
     started = time.monotonic()
     report = Report(seed=args.seed)
     for target in targets:

@@ -34,11 +34,11 @@ GENERIC_TITLES = {
 }
 # Failures that leave no numbers to analyse keep their generic id.
 _NOT_ANALYSED = {"not-implemented", "import-error", "timeout", "resource-limit", "worker-crash",
-                 "forbidden-import", "invalid-result"}
+                 "forbidden-import"}
 _METHOD = {"add": "__add__", "mul": "__mul__", "sub": "__sub__", "div": "__truediv__",
            "neg": "__neg__", "pow": "__pow__", "exp": "exp", "tanh": "tanh", "relu": "relu"}
 _REFLECTED = {"add": "__radd__", "mul": "__rmul__", "sub": "__rsub__", "div": "__rtruediv__"}
-_LARGE = 300          # graphs larger than this are used to attribute, not to search
+_LARGE = 1500         # graphs larger than this (the 5,000 chain) attribute, not search
 PROBE_SECONDS = 10.0
 
 
@@ -124,7 +124,7 @@ def _relevant(findings: matching.Findings, graph, backward: bool) -> list:
 
 
 def _derived_from(findings, family: str) -> set:
-    return {f for f, base in findings.style.derived.items() if base == family}
+    return findings.style.users(family)
 
 
 def _one_per_id(defects: list) -> list:
@@ -153,8 +153,9 @@ class _Places:
         for probe, outcome in zip(probes, outcomes):
             if probe.kind in ("iso", "twice") and outcome and outcome.where:
                 row = probe.graph.nodes[0].op
-                if row == probe.family and outcome.where[len(probe.graph.leaves)]:
-                    self.closures.setdefault(probe.family, outcome.where[len(probe.graph.leaves)])
+                place = outcome.where[len(probe.graph.leaves)]
+                if row == probe.family and place and len(place) == 3 and place[2] is True:
+                    self.closures.setdefault(probe.family, place[:2])
 
     def line_of(self, defect: Defect) -> str:
         if defect.id in ("grad-overwrite", "missing-chain-rule", "wrong-derivative"):

@@ -138,11 +138,16 @@ def _prune(leaves, nodes) -> Graph:
 
 
 def graphs(ops: Sequence[Op], *, shape: str = "dag", max_leaves: int = 3,
-           max_nodes: int = 10) -> st.SearchStrategy[Graph]:
+           max_nodes: int = 10, for_shrinking: bool = False) -> st.SearchStrategy[Graph]:
     """Graphs over ``ops``; ``shape="tree"`` reads every value at most once.
 
     Shrinks toward fewer nodes, then fewer leaves, then rounder leaf values,
     with ``b = a + a`` (one leaf read twice) as the simplest DAG.
+
+    The default draws the node count, then all node bytes at once: fast to
+    generate, but a node can only be deleted from the end. ``for_shrinking``
+    draws a list of 4-byte nodes instead (slower, one draw per node), so that
+    Hypothesis can delete any node: use it to shrink a failure once one is seen.
     """
     if shape not in SHAPES:
         raise ValueError(f"shape={shape!r} must be one of {SHAPES}")
@@ -152,6 +157,16 @@ def graphs(ops: Sequence[Op], *, shape: str = "dag", max_leaves: int = 3,
         raise ValueError(f"max_nodes={max_nodes} must be at least 1")
     ops = tuple(ops)
     header = 1 + max_leaves
+
+    @st.composite
+    def shrinkable(draw):
+        head = draw(st.binary(min_size=header, max_size=header))
+        nodes = draw(st.lists(st.binary(min_size=NODE_BYTES, max_size=NODE_BYTES),
+                              min_size=1, max_size=max_nodes))
+        return decode(head + b"".join(nodes), ops, shape, max_leaves, max_nodes)
+
+    if for_shrinking:
+        return shrinkable()
 
     @st.composite
     def graph(draw):

@@ -192,7 +192,7 @@ def _drop_derived(findings: Findings, style: Style) -> None:
     """A wrong forward in ``+`` also shows in ``-`` written as ``a + (-b)``: name it once."""
     wrong = {d.family for d, _ in findings.rules if d.id == "wrong-forward"}
     findings.rules = [(d, i) for d, i in findings.rules
-                      if not (d.id == "wrong-forward" and style.derived.get(d.family) in wrong)]
+                      if not (d.id == "wrong-forward" and style.bases(d.family) & wrong)]
     # A number operand is only at fault when the same operation between Values is right.
     findings.rules = [(d, i) for d, i in findings.rules
                       if not (d.id in ("number-operand", "reflected-operand") and d.variant == "value"
@@ -267,7 +267,7 @@ def _search_models(findings: Findings, probes, outcomes, eligible, families, dee
             if defect not in findings.wildcards:
                 findings.wildcards.append(defect)
     wild = {d.family for d in findings.wildcards}
-    covered = {f for f, base in style.derived.items() if base in wild} | wild
+    covered = set().union(wild, *(style.users(f) for f in wild))
     for i in unexplained:
         if not ({OPS_BY_NAME[n.op].family for n in probes[i].graph.nodes} & covered):
             findings.unexplained.add(i)

@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 
 from harness.ops import OPS_BY_NAME
 
-# The lecture's compositions: family -> the family it is written with.
+# The lecture's compositions: family -> the family whose _backward its result carries
+# (a - b is a + (-b), -a is a * -1, a / b is a * b**-1) ...
 LECTURE_STYLE = {"sub": "add", "neg": "mul", "div": "mul"}
+# ... and every family it is built from.
+BUILT_FROM = {"sub": ("add", "neg"), "neg": ("mul",), "div": ("mul", "pow")}
 _REVERSE_ORDERS = ("not-reversed", "breadth-first", "pre-order")
 
 
@@ -37,12 +40,16 @@ class Defect:
         return self.id
 
     def __str__(self) -> str:
-        parts = [self.id] + [p for p in (self.family, self.variant) if p]
-        return ":".join(parts)
+        return f"{self.id}:{self.family}:{self.variant}"
+
+    @property
+    def name(self) -> str:
+        """For people: ``grad-overwrite-add``, ``wrong-topological-order-breadth-first``."""
+        return "-".join(p for p in (self.id, self.family, self.variant) if p)
 
     @classmethod
     def parse(cls, text: str) -> "Defect":
-        return cls(*text.split(":"))
+        return cls(*text.split(":", 2))
 
 
 @dataclass(frozen=True)
@@ -147,6 +154,7 @@ def model_class(model: Model, flip: bool = False) -> type:
                 else:
                     v.grad += contribution
         if out._prev:
+            _backward.__code__ = _family_code(_backward.__code__, family)
             out._backward = _backward
         return out
 
@@ -205,6 +213,25 @@ def model_class(model: Model, flip: bool = False) -> type:
         if d.id == "missing-operation" and d.family in ("exp", "tanh", "relu"):
             delattr(Value, d.family)
     return Value
+
+
+_CODES: dict = {}
+
+
+def _family_code(code, family: str):
+    """The closure's code, with a first line of its own per family.
+
+    A student's engine writes each operation's ``_backward`` in its own method,
+    and the diagnosis tells how ``a - b`` was written from where its closure
+    was written. The models share one ``apply``; this keeps that signal true.
+    """
+    key = (code, family)
+    if key not in _CODES:
+        _CODES[key] = code.replace(co_firstlineno=code.co_firstlineno + 1000 * (1 + FAMILY_ORDER.index(family)))
+    return _CODES[key]
+
+
+FAMILY_ORDER = ("add", "mul", "sub", "neg", "div", "pow", "exp", "tanh", "relu")
 
 
 def _backward_pass(root, defects, flip: bool = False) -> None:
@@ -302,6 +329,19 @@ class Style:
     """How a student composed operations, inferred from where closures were written."""
 
     derived: dict = field(default_factory=dict)
+
+    def bases(self, family: str) -> set:
+        """The primitive families a derived family's numbers come from ({} if primitive)."""
+        if family not in self.derived:
+            return set()
+        out = set()
+        for base in BUILT_FROM[family]:
+            out |= self.bases(base) or {base}
+        return out
+
+    def users(self, family: str) -> set:
+        """The derived families built (directly or not) from ``family``."""
+        return {f for f in self.derived if family in self.bases(f)}
 
     def model(self, defects=frozenset()) -> Model:
         return Model(frozenset(defects), tuple(sorted(self.derived.items())))

@@ -40,35 +40,53 @@ class SearchResult:
     stopped_by: str = ""      # "deadline", or "" when the search ran its course
 
 
-def search(strategy: st.SearchStrategy, evaluate: Callable[[list], Failure | None], *,
+def search(batch_strategy: st.SearchStrategy, single_strategy, evaluate: Callable[[list], Failure | None], *,
            seed: int, graphs: int, deadline: float) -> SearchResult:
-    """Judge batches from ``strategy`` until ``graphs`` graphs passed or one failed.
+    """Judge batches until ``graphs`` graphs passed or one failed; then shrink it.
 
-    ``evaluate`` may raise (a ``WorkerFailure``, say): the search stops and the
-    exception propagates to the caller.
+    Breadth comes from batches (one message to the worker each); shrinking
+    works on single graphs, which are cheap to re-judge. ``single_strategy(g)``
+    gives the strategy for graphs no larger than the failing ``g``: a failure is
+    common once one has been seen, so Hypothesis finds one quickly and shrinks
+    it. When it does not, the batch's failing graph is reported as found.
+    ``evaluate`` may raise (a ``WorkerFailure``, say): the exception propagates.
     """
+    found = _run(batch_strategy, evaluate, seed, graphs, deadline, shrink=False)
+    if found.failure is None:
+        return found
+    shrunk = _run(single_strategy(found.failure.graph), lambda g: evaluate([g]), seed,
+                  _SHRINK_EXAMPLES, deadline, shrink=True)
+    if shrunk.failure is not None and shrunk.failure.sort_key() < found.failure.sort_key():
+        found.failure = shrunk.failure
+    return found
+
+
+_SHRINK_EXAMPLES = 300
+
+
+def _run(strategy, evaluate, seed: int, graphs: int, deadline: float, shrink: bool) -> SearchResult:
     state = SearchResult(None, 0)
     raised: list[BaseException] = []
+    phases = (Phase.generate, Phase.shrink) if shrink else (Phase.generate,)
 
     @hypothesis_seed(seed)
-    @settings(database=None, max_examples=max(graphs, 1) * 4, deadline=None,
-              phases=(Phase.generate, Phase.shrink), report_multiple_bugs=False,
-              suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
-              derandomize=False, print_blob=False)
+    @settings(database=None, max_examples=max(graphs, 1) * 4, deadline=None, phases=phases,
+              report_multiple_bugs=False, suppress_health_check=list(HealthCheck),
+              verbosity=Verbosity.quiet, derandomize=False, print_blob=False)
     @given(strategy)
-    def test(batch):
+    def test(example):
         if time.monotonic() > deadline:
             state.stopped_by = "deadline"
             raise _Stop
         if state.failure is None and state.graphs_checked >= graphs:
             raise _Stop
         try:
-            failure = evaluate(batch)
+            failure = evaluate(example)
         except Exception as exc:  # the worker failed: no point in shrinking
             raised.append(exc)
             raise _Stop from None
         if state.failure is None:
-            state.graphs_checked += len(batch)
+            state.graphs_checked += len(example) if isinstance(example, list) else 1
         if failure is not None:
             if state.failure is None or failure.sort_key() < state.failure.sort_key():
                 state.failure = failure

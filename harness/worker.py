@@ -193,11 +193,13 @@ class Worker:
         return record
 
     def locate(self, obj):
-        """Where the ``_backward`` attached to ``obj`` was written, if it is a function."""
+        """Where the ``_backward`` attached to ``obj`` was written: [file, line, in the submission]."""
         code = getattr(getattr(obj, "_backward", None), "__code__", None)
-        if code is None or not self._is_student_file(code.co_filename):
+        if code is None:
             return None
-        return [self._display_name(code.co_filename), code.co_firstlineno]
+        if self._is_student_file(code.co_filename):
+            return [self._display_name(code.co_filename), code.co_firstlineno, True]
+        return [os.path.basename(code.co_filename), code.co_firstlineno, False]
 
     def _is_student_file(self, filename: str) -> bool:
         return filename in self.cell_files or filename.startswith(self.folder + os.sep)

@@ -31,20 +31,20 @@ def render(report: Report) -> str:
 
 
 def _failure(check: CheckResult) -> list:
+    """Each diagnosis: title and line, what it is; then the example once; then what to change."""
     lines = []
     for d in check.diagnoses:
         head = f"        [{d.id}] {d.title or d.message}"
-        if d.line:
-            head += f" ({d.line})"
-        lines.append(head)
+        lines.append(head + (f" ({d.line})" if d.line else ""))
         if d.title and d.message:
-            lines.extend(f"        {line}" for line in d.message.splitlines())
-        if d.example:
-            several = "\n\n" in d.example
-            lines.append("        Failing examples:" if several else "        Smallest failing example:")
-            lines.extend(f"            {line}" for line in d.example.splitlines())
-        if d.advice:
-            lines.extend(f"        {line}" for line in d.advice.splitlines())
+            lines.extend(f"          {line}" for line in d.message.splitlines())
+    examples = list(dict.fromkeys(d.example for d in check.diagnoses if d.example))
+    for example in examples:
+        several = "\n\n" in example
+        lines.append("        Failing examples:" if several else "        Smallest failing example:")
+        lines.extend(f"            {line}" if line else "" for line in example.splitlines())
+    for advice in dict.fromkeys(d.advice for d in check.diagnoses if d.advice):
+        lines.extend(f"        To fix: {line}" for line in advice.splitlines())
     return lines
 
 
