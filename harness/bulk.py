@@ -33,7 +33,7 @@ import traceback
 from importlib import metadata
 from pathlib import Path
 
-from harness import class_report
+from harness import class_report, saved
 from harness.exercise import UsageError, target_for
 from harness.grading import Options
 from harness.pictures import safe_name
@@ -79,7 +79,7 @@ def run_bulk(args: argparse.Namespace) -> int:
     progress = _Progress(len(todo), skipped) if sys.stderr.isatty() else None
     faults = _grade_all(todo, args.jobs, progress)
     files = [out / f"{safe_name(student)}.json" for _, student in students]
-    results = [class_report.load(f) for f in files if f.is_file()]
+    results = [saved.load(f) for f in files if f.is_file()]
     _write_outputs(results, out, f"{args.exercise}: {len(results)} submissions")
     if args.graphs:
         print("grade: --graphs with --bulk: the class report draws one example per misconception "
@@ -109,7 +109,7 @@ def merge_command(argv: list) -> int:
             raise UsageError(f"{pattern}: no such file")
         files += [Path(f) for f in matched]
     files = [f for f in files if f.name not in ("grades.csv", "report.html")]
-    students = [class_report.load(f) for f in files]
+    students = [saved.load(f) for f in files]
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     _write_outputs(students, out, args.title or f"Class report: {len(students)} submissions")

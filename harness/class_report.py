@@ -1,6 +1,6 @@
 """What a whole class did: ``grades.csv`` and ``report.html`` from per-student results.
 
-Reads the per-student JSON files that ``grade --bulk`` writes (or that
+Reads (through ``harness.saved``) the per-student JSON files that ``grade --bulk`` writes (or that
 ``grade --format json`` writes, one run per student, e.g. in a CI matrix),
 rebuilds the one result model from them, and writes:
 
@@ -14,66 +14,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
 from html import escape
-from pathlib import Path
 
 from harness import pictures
-from harness.exercise import UsageError
 from harness.render._shared import points, printable
 from harness.render.html import page
-from harness.results import CheckResult, Diagnosis, ExerciseResult, Report
-
-
-@dataclass
-class StudentResult:
-    student: str
-    report: Report | None           # None when the grader failed on this submission
-    path: str = ""
-    error: str = ""                 # the grader's fault, when report is None
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def score(self) -> float:
-        return self.report.score if self.report else 0
-
-    @property
-    def max_score(self) -> float:
-        return self.report.max_score if self.report else 0
-
-
-def load(path: Path) -> StudentResult:
-    """One per-student JSON file; UsageError naming the file when it is not one."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        meta = data.get("submission", {}) if isinstance(data, dict) else {}
-        student = str(meta.get("student") or path.stem)
-        if isinstance(data, dict) and data.get("error") and not data.get("exercises"):
-            return StudentResult(student, None, str(meta.get("path", "")), str(data["error"]), meta)
-        return StudentResult(student, report_from_dict(data), str(meta.get("path", "")), meta=meta)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise UsageError(f"{path}: not a micrograde result (expected the JSON that 'grade --format json' "
-                         f"or 'grade --bulk' writes; {type(exc).__name__}: {exc})") from None
-
-
-def report_from_dict(d: dict) -> Report:
-    """The result model back from ``Report.to_dict()`` (extra keys are ignored)."""
-    report = Report(seed=d.get("seed", 0), seconds=d.get("timing", {}).get("seconds", 0.0))
-    for e in d["exercises"]:
-        exercise = ExerciseResult(e["name"], e.get("path", ""), e.get("title", ""),
-                                  warnings=list(e.get("warnings", [])), sandbox=e.get("sandbox", ""))
-        for c in e["checks"]:
-            diagnoses = [Diagnosis(x["id"], x.get("message", ""), x.get("example", ""), x.get("title", ""),
-                                   x.get("line", ""), x.get("advice", ""), x.get("graph", {}))
-                         for x in c.get("diagnoses", [])]
-            exercise.checks.append(CheckResult(c["name"], c["max_score"], bool(c["passed"]), diagnoses,
-                                               c.get("description", ""), c.get("graphs_checked", 0),
-                                               c.get("timing", {}).get("seconds", 0.0)))
-        report.exercises.append(exercise)
-    return report
+from harness.results import Diagnosis, Report
 
 
 def grades_csv(students: list) -> str:

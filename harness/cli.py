@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 SUBCOMMANDS: dict = {
     "init": "harness.init_setup:init_command",   # grade init github|gradescope
     "merge": "harness.bulk:merge_command",       # grade merge OUT/*.json
+    "render": "harness.saved:render_command",    # grade render REPORT.json --format F
 }
 
 

@@ -1,0 +1,194 @@
+"""``grade init``: the generated setups, run end to end in folders laid out like the platforms.
+
+Gradescope: the bundle's zip is unpacked into ``ROOT/source`` as Gradescope
+does, ``setup.sh`` runs (it builds its own virtual environment and installs
+the bundled wheel; ``PIP_NO_INDEX=1`` proves nothing is downloaded: the
+dependencies come from this interpreter's site-packages), then
+``run_autograder`` grades ``ROOT/submission`` for several submissions, broken
+ones included, and must always leave a valid ``ROOT/results/results.json``.
+
+GitHub Classroom: the workflow's own steps run under bash with the variables
+Actions sets (``GITHUB_OUTPUT``, ``GITHUB_STEP_SUMMARY``), and the reporter's
+reading of the step output is replayed (``test_formats.reporter``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from support import REPO, make_exercise, run_grade
+from test_formats import reporter, strict_json, validate_github, validate_gradescope
+
+REFERENCE = REPO / "reference" / "engine.py"
+SETUP_TIMEOUT = 300
+
+
+@pytest.fixture(scope="module")
+def gradescope(tmp_path_factory) -> Path:
+    """An autograder root after Gradescope's build: source unpacked, setup.sh run."""
+    work = tmp_path_factory.mktemp("gradescope")
+    run = run_grade("init", "gradescope", "--exercise", "04_engine", "--dir", work / "bundle", "--zip", cwd=work)
+    assert run.returncode == 0, run.stderr
+    root = work / "autograder"
+    with zipfile.ZipFile(work / "bundle.zip") as z:
+        names = z.namelist()
+        assert {"setup.sh", "run_autograder"} <= set(names) and all("/" not in n for n in names)
+        z.extractall(root / "source")
+    for name in ("setup.sh", "run_autograder"):   # zipfile drops the mode; Gradescope keeps it
+        (root / "source" / name).chmod(0o755)
+    done = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=_env(root), capture_output=True,
+                          text=True, timeout=SETUP_TIMEOUT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    return root
+
+
+def _env(root: Path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env.update(MICROGRADE_AUTOGRADER_ROOT=str(root), MICROGRADE_PYTHON=sys.executable,
+               MICROGRADE_SKIP_APT="1", PIP_NO_INDEX="1", **extra)
+    return env
+
+
+def run_autograder(root: Path, files: dict) -> dict:
+    """Put ``files`` in ROOT/submission, run run_autograder, return results.json."""
+    submission = root / "submission"
+    shutil.rmtree(submission, ignore_errors=True)
+    submission.mkdir(parents=True)
+    for name, text in files.items():
+        (submission / name).parent.mkdir(parents=True, exist_ok=True)
+        (submission / name).write_text(text, encoding="utf-8")
+    results = root / "results" / "results.json"
+    results.unlink(missing_ok=True)
+    done = subprocess.run([str(root / "run_autograder")], cwd=root, env=_env(root), capture_output=True,
+                          text=True, timeout=SETUP_TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    assert results.is_file(), f"run_autograder left no results.json\n{done.stdout}\n{done.stderr}"
+    doc = strict_json(results.read_text(encoding="utf-8"))
+    assert validate_gradescope(doc) == []
+    return doc
+
+
+def test_the_bundled_grader_is_installed_in_its_own_environment(gradescope):
+    grade = gradescope / "micrograde-venv" / "bin" / "grade"
+    assert grade.is_file()
+    where = subprocess.run([str(gradescope / "micrograde-venv" / "bin" / "python"), "-c",
+                            "import harness; print(harness.__file__)"], cwd=gradescope,
+                           capture_output=True, text=True)
+    assert str(gradescope / "micrograde-venv") in where.stdout   # not the developer's copy
+
+
+def test_gradescope_grades_a_correct_submission_with_full_marks(gradescope):
+    doc = run_autograder(gradescope, {"value.py": REFERENCE.read_text(encoding="utf-8")})
+    assert doc["score"] == 20 and doc["tests"]
+    assert all(t["status"] == "passed" for t in doc["tests"])
+
+
+def test_gradescope_names_the_misconception_of_a_buggy_submission(gradescope):
+    buggy = REFERENCE.read_text(encoding="utf-8").replace("+=", "=")
+    doc = run_autograder(gradescope, {"value.py": buggy})
+    assert 0 < doc["score"] < 20
+    failed = [t for t in doc["tests"] if t["status"] == "failed"]
+    assert failed and all("grad-overwrite" in t["output"] for t in failed)
+
+
+def test_gradescope_finds_the_file_in_a_folder_the_student_uploaded(gradescope):
+    doc = run_autograder(gradescope, {"my-engine/value.py": REFERENCE.read_text(encoding="utf-8")})
+    assert doc["score"] == 20
+
+
+@pytest.mark.parametrize("files, says", [
+    ({"value.py": "class Value:\n    def __init__(self, data)\n"}, "SyntaxError"),
+    ({}, "value.py not found"),
+    ({"notes.txt": "I could not do it"}, "it holds: notes.txt"),
+])
+def test_gradescope_always_writes_results_for_a_broken_submission(gradescope, files, says):
+    doc = run_autograder(gradescope, files)
+    assert doc["score"] == 0
+    assert doc["tests"] and all(t["status"] == "failed" for t in doc["tests"])
+    assert says in doc["tests"][0]["output"]
+
+
+def test_gradescope_writes_results_even_when_the_grader_is_missing(gradescope, tmp_path):
+    root = tmp_path / "autograder"   # run_autograder without setup.sh having run
+    root.mkdir()
+    shutil.copy(gradescope / "run_autograder", root / "run_autograder")
+    doc = run_autograder(root, {"value.py": REFERENCE.read_text(encoding="utf-8")})
+    assert doc["score"] == 0 and "not installed" in doc["output"]
+    assert doc["extra_data"]["micrograde"]["exit_status"] == 127
+
+
+def test_init_refuses_to_overwrite_and_names_unknown_exercises(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "setup.sh").write_text("mine\n")
+    run = run_grade("init", "gradescope", "--exercise", "04_engine", "--install", "micrograde",
+                    "--dir", tmp_path / "b", cwd=tmp_path)
+    assert run.returncode == 2 and "--force" in run.stderr
+    assert (tmp_path / "b" / "setup.sh").read_text() == "mine\n"
+    run = run_grade("init", "gradescope", "--exercise", "05_nope", "--install", "x", "--dir", tmp_path / "c",
+                    cwd=tmp_path)
+    assert run.returncode == 2 and "04_engine" in run.stderr
+
+
+# -- GitHub Classroom -------------------------------------------------------------
+def workflow(tmp_path: Path, install: str) -> dict:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    run = run_grade("init", "github", "--install", install, "--dir", tmp_path, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    return yaml.safe_load((tmp_path / ".github" / "workflows" / "classroom.yml").read_text())
+
+
+def run_step(step: dict, repo: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=SETUP_TIMEOUT)
+
+
+def test_github_workflow_is_what_classroom_expects(tmp_path):
+    flow = workflow(tmp_path, "git+https://example.org/micrograde@v1")
+    job = flow["jobs"]["run-autograding-tests"]
+    assert flow["permissions"] == {"checks": "write", "actions": "read", "contents": "read"}
+    assert job["if"] == "github.actor != 'github-classroom[bot]'"
+    steps = {s.get("id", s["name"]): s for s in job["steps"]}
+    report = next(s for s in job["steps"] if "autograding-grading-reporter" in s.get("uses", ""))
+    runners = report["with"]["runners"].split(",")
+    for runner in runners:   # the reporter reads <ID>_RESULTS for each runner id
+        assert runner in steps
+        assert report["env"][f"{runner.upper()}_RESULTS"] == f"${{{{ steps.{runner}.outputs.result }}}}"
+    assert "git+https://example.org/micrograde@v1" in steps["Install micrograde"]["run"]
+
+
+@pytest.mark.parametrize("engine, full", [("buggy", False), ("missing", None)])
+def test_github_steps_run_and_the_reporter_adds_up_the_points(gradescope, tmp_path, engine, full):
+    venv_bin = gradescope / "micrograde-venv" / "bin"
+    wheel = next((gradescope / "source").glob("micrograde-*.whl"))
+    flow = workflow(tmp_path / "repo", str(wheel))
+    steps = {s.get("id", s["name"]): s for s in flow["jobs"]["run-autograding-tests"]["steps"]}
+    repo = tmp_path / "repo"
+    if engine != "missing":
+        text = REFERENCE.read_text(encoding="utf-8")
+        make_exercise(repo / "exercises" / "04_engine", "04_engine",
+                      text if engine == "correct" else text.replace("+=", "="))
+    output, summary = tmp_path / "output", tmp_path / "summary"
+    env = _env(gradescope, GITHUB_OUTPUT=str(output), GITHUB_STEP_SUMMARY=str(summary),
+               PATH=f"{venv_bin}{os.pathsep}{os.environ['PATH']}")
+    for name in ("Install micrograde", "micrograde"):
+        done = run_step(steps[name], repo, env)
+        assert done.returncode == 0, f"step {name}: {done.stdout}\n{done.stderr}"
+    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    points, maximum, job_fails = reporter("micrograde", {"MICROGRADE_RESULTS": outputs["result"]})
+    import base64
+    doc = json.loads(base64.b64decode(outputs["result"]))
+    assert validate_github(doc) == []
+    if full is None:   # nothing to grade: an error result, the job fails, no points are sent
+        assert doc["status"] == "error" and job_fails and maximum == 0
+        return
+    assert maximum == 20 and (points == 20) == full and job_fails == (not full)
+    assert "| 04\\_engine |" in summary.read_text()   # the Markdown summary on the run's page
