@@ -10,9 +10,10 @@ text.
 What is collected: an exercise folder (one holding ``micrograde.yaml``) when
 you name it or the folder holding it on the command line (``pytest
 exercises/``, ``pytest exercises/04_engine``), or run ``pytest`` with no
-arguments inside either, and no config ``testpaths``. Nothing else: a
-project's own suite, fixture folders deeper down, a run from ``testpaths``,
-are left alone. ``-p no:micrograde`` turns the plugin off.
+arguments inside either (and no config ``testpaths``). Nothing else: a run
+from ``testpaths``, folders deeper down, and inside the ``testpaths`` folders
+(a project's own suite and its fixtures) anything but an exercise folder named
+itself, are left alone. ``-p no:micrograde`` turns the plugin off.
 
 Options: ``--micrograde-seed N``; ``--micrograde-reference`` grades the
 reference solution in place of the student's files (to try a setup).
@@ -41,7 +42,11 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
 
 
 def _asked_for(marker: Path, config: pytest.Config) -> bool:
-    """True when the exercise folder, or the folder holding it, was named by the user."""
+    """True when the exercise folder, or the folder holding it, was named by the user.
+
+    Inside the project's ``testpaths`` (its own suite, where fixture folders
+    live) only an exercise folder named itself counts.
+    """
     source = config.args_source
     if source == pytest.Config.ArgsSource.ARGS:
         roots = {(config.invocation_params.dir / a.split("::")[0]).resolve() for a in config.args}
@@ -49,8 +54,14 @@ def _asked_for(marker: Path, config: pytest.Config) -> bool:
         roots = {Path(config.invocation_params.dir).resolve()}
     else:  # testpaths: the project's own test suite
         return False
-    folder = marker.resolve().parent
-    return bool({marker.resolve(), folder, folder.parent} & roots)
+    marker = marker.resolve()
+    folder = marker.parent
+    if {marker, folder} & roots:
+        return True
+    suites = [(config.rootpath / p).resolve() for p in config.getini("testpaths")]
+    if any(s == folder or s in folder.parents for s in suites):
+        return False
+    return folder.parent in roots
 
 
 class ExerciseFile(pytest.File):
