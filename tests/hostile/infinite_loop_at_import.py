@@ -1,0 +1,3 @@
+"""Never finishes importing: a busy loop at module level."""
+while True:
+    pass
