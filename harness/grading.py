@@ -2,7 +2,10 @@
 
 The exercise has a wall-clock budget (``limits.exercise_seconds``): a
 submission that hangs uses it up once, and the checks left are reported as not
-run, instead of each waiting out its own limit. A worker that dies or hangs is
+run, instead of each waiting out its own limit; once a check has timed out, each
+later one gets ``limits.hang_seconds`` at most, so that a submission that hangs
+is reported in about check_seconds + checks x hang_seconds (22 s for 04_engine),
+well within 30 s. A worker that dies or hangs is
 replaced for the next check; a submission that cannot be loaded fails every
 check with the same reason, without starting more workers.
 """
@@ -49,9 +52,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 failure = judge.Failure("timeout", f"not run: the exercise's time budget of "
                                         f"{rubric.limits.exercise_seconds:g} s was used up by earlier checks")
             if failure is None:
-                seconds = min(check.seconds or rubric.limits.check_seconds, remaining)
-                if hung:
-                    seconds = min(seconds, rubric.limits.hang_seconds)
+                seconds, limit = _time_limit(check, rubric.limits, remaining, hung)
                 try:
                     asker = session.asker(time.monotonic() + seconds)
                     outcome = checks.run_check(check, rubric, asker, options.seed, options.examples)
@@ -60,11 +61,12 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                         failure = _forbidden(asker.forbidden)
                 except _LoadFailed as exc:
                     failure = load_failure = exc.failure
+                    if failure.kind == "timeout":
+                        failure.message = f"importing the submission did not finish within {limit}"
                 except WorkerFailure as exc:
                     failure = judge.Failure(exc.kind, exc.detail)
-                    if exc.kind == "timeout":
-                        if hung:
-                            failure.message += " (shortened after an earlier check timed out)"
+                    if exc.kind == "timeout":  # the limit, not the time left: the same text every run
+                        failure.message = f"no answer within {limit}"
                         hung = True
                     session.restart()
             if failure is not None:
@@ -88,6 +90,18 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
         if session is not None:
             session.close()
     return result
+
+
+def _time_limit(check, limits, remaining: float, hung: bool) -> tuple:
+    """This check's wall-clock seconds, and how to name that limit in a message."""
+    seconds = check.seconds or limits.check_seconds
+    text = f"the check's time limit of {seconds:g} s"
+    if hung and limits.hang_seconds < seconds:
+        seconds = limits.hang_seconds
+        text = f"{seconds:g} s (the limit once an earlier check has timed out)"
+    if remaining < seconds:
+        return remaining, f"the time left of the exercise's {limits.exercise_seconds:g} s"
+    return seconds, text
 
 
 class _LoadFailed(Exception):

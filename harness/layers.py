@@ -76,12 +76,28 @@ def candidates() -> tuple:
     return found, why_not
 
 
+def guarantees(layer: str) -> dict:
+    """What a worker in ``layer`` cannot do on this machine (True: it is prevented)."""
+    own_uid = _own_uid(layer)
+    abi = landlock.abi() if layer == "landlock" else 0
+    confined = layer in ("bubblewrap", "landlock")
+    return {"read other files": confined, "write outside its folder": confined,
+            "signal the grader": layer == "bubblewrap" or abi >= 6 or own_uid,
+            "use TCP": layer == "bubblewrap" or abi >= 4,
+            "exceed the processes limit": own_uid or (layer == "bubblewrap" and os.geteuid() != 0),
+            "run as the grader's user": own_uid}
+
+
+def _own_uid(layer: str) -> bool:
+    """As root, a worker gets a uid of its own where it can still reach Python."""
+    return os.geteuid() == 0 and (layer == "bubblewrap" or _reachable())
+
+
 def plan(layer: str, home: Path, folder: Path, processes: int) -> Plan:
     """How to start a worker in ``layer`` whose folder is ``folder`` (inside ``home``)."""
-    uid = _fresh_uid() if os.geteuid() == 0 and (layer == "bubblewrap" or _reachable()) else None
+    uid = _fresh_uid() if _own_uid(layer) else None
     spec = {"layer": layer, "uid": uid, "secrets": _secret_paths(),
-            "processes": processes if uid is not None or
-            (layer == "bubblewrap" and os.geteuid() != 0) else None}
+            "processes": processes if guarantees(layer)["exceed the processes limit"] else None}
     if uid is not None:
         _give(home, folder, uid)
     if layer == "bubblewrap":

@@ -130,7 +130,7 @@ class WorkerProcess:
             answer = protocol.read_frame(self._response_r, deadline)
         except protocol.FrameTimeout:
             self.kill()
-            raise WorkerFailure("timeout", f"no answer within {timeout:g} s") from None
+            raise WorkerFailure("timeout", "no answer before the deadline") from None
         except (protocol.ChannelClosed, BrokenPipeError):
             raise self._death() from None
         except protocol.ProtocolError as exc:
