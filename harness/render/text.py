@@ -25,6 +25,9 @@ def render(report: Report) -> str:
                 out.extend(_failure(check))
         out.append("")
     out.append(f"Total: {_points(report.score)}/{_points(report.max_score)}")
+    sandboxes = sorted({e.sandbox for e in report.exercises if e.sandbox})
+    if sandboxes:  # which isolation layer ran the student's code (harness.layers)
+        out.append(f"Sandbox: {', '.join(sandboxes)}")
     if not report.full_marks:
         out.append("Fix the first failure above, then run grade again.")
     return "\n".join(out) + "\n"
