@@ -2,9 +2,10 @@
 
 Started by ``harness.sandbox`` with a spec from ``harness.layers`` as its
 third argument. In order: drop to the worker's own uid (when the grader is
-root), cap the number of processes (only where the count is the worker's
-own: under its own uid or in a user namespace), apply Landlock, then tell the
-grader it is ready. A worker that cannot confine itself exits with status 70
+root), or else drop every capability (root without them cannot raise its
+rlimits, reboot, load modules or open raw sockets), cap the number of
+processes (only where the count is the worker's own: under its own uid or in a
+user namespace), apply Landlock, then tell the grader it is ready. A worker that cannot confine itself exits with status 70
 before saying so, which the grader reports as its own fault, not the student's.
 
 Standard library only; everything happens before any student code exists.
@@ -44,7 +45,31 @@ def _confine(spec: dict) -> None:
         os.setresuid(uid, uid, uid)
         if os.getuid() != uid or os.geteuid() != uid:
             raise PermissionError(f"still uid {os.geteuid()} after dropping to {uid}")
+    elif os.geteuid() == 0:
+        _drop_capabilities()
     rules = spec.get("landlock")
     if rules:
         from harness import landlock  # late: only this layer pays for ctypes
         landlock.restrict(rules["read"], rules["write"], rules["abi"])
+
+
+_PR_CAPBSET_DROP, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
+_CAPABILITY_VERSION_3 = 0x20080522
+
+
+def _drop_capabilities() -> None:
+    """Root, but powerless: empty bounding, ambient, effective, permitted and inheritable sets."""
+    import ctypes  # late: only root without a uid of its own pays for it
+    libc = ctypes.CDLL(None, use_errno=True)
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        last = int(f.read())
+    for cap in range(last + 1):
+        libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
+    libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = (ctypes.c_uint32 * 2)(_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()          # two all-zero __user_cap_data_struct
+    if libc.capset(header, data) != 0:
+        raise OSError(ctypes.get_errno(), "capset could not drop the capabilities")
+    with open("/proc/self/status") as f:
+        if any(line.startswith("CapEff:") and int(line.split()[1], 16) for line in f):
+            raise PermissionError("capabilities still effective after capset")

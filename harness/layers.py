@@ -229,11 +229,12 @@ def scrubbed_env(folder: Path) -> dict:
 
 def apply_rlimits(limits, max_fd: int) -> None:
     """In the child, before exec: the rlimits that hold for the student's code."""
-    def cap(which, value):
+    def cap(which, value, grace=0):
         soft, hard = resource.getrlimit(which)
-        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.setrlimit(which, (value, value))
-    cap(resource.RLIMIT_CPU, int(limits.cpu_seconds))
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard - grace)
+        resource.setrlimit(which, (value, value + grace))
+    # CPU: SIGXCPU at the limit (so the report can say so), SIGKILL a second later.
+    cap(resource.RLIMIT_CPU, max(1, int(limits.cpu_seconds)), grace=1)
     cap(resource.RLIMIT_AS, limits.memory_mb * 1024 * 1024)
     cap(resource.RLIMIT_FSIZE, limits.output_kb * 1024)
     cap(resource.RLIMIT_NOFILE, max(limits.open_files, max_fd + 1))

@@ -243,7 +243,7 @@ class WorkerProcess:
                 sig = signal.Signals(-code)
             except ValueError:
                 return WorkerFailure("worker-crash", f"the worker ended with status {code}")
-            if sig == signal.SIGXCPU:
+            if sig in (signal.SIGXCPU, signal.SIGKILL):  # we had not killed it: the CPU hard limit
                 return WorkerFailure("resource-limit", f"CPU time limit of {self.limits.cpu_seconds} s exceeded")
             if sig == signal.SIGXFSZ:
                 return WorkerFailure("resource-limit", f"output or file size limit of {self.limits.output_kb} KiB exceeded")

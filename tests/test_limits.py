@@ -1,0 +1,188 @@
+"""Limits hold, come from the rubric, and a hang is reported within 30 s per exercise.
+
+Every test starts real workers on the machine's strongest layer; limits are
+set small through a rubric so that each test takes a second or two, except the
+two that time a hang against the shipped 04_engine rubric (run side by side).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import layers, rubric
+from harness.exercise import Target
+from harness.grading import Options, grade_exercise
+from harness.sandbox import current_layer
+from support import grade_command, make_exercise
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+
+
+def small_rubric(**limits) -> rubric.Rubric:
+    data = {"exercise": "04_engine", "files": ["value.py"], "reference": {"value.py": "engine.py"},
+            "entry": "value:Value", "ops": ["add", "mul"],
+            "limits": {"check_seconds": 5, "exercise_seconds": 10, **limits},
+            "checks": [{"name": "lecture", "kind": "fixed", "graphs": ["self-add"], "points": 1}]}
+    return rubric.parse(data, "tests/test_limits.py")
+
+
+def grade_source(tmp_path: Path, source: str, **limits) -> dict:
+    """Grade ``source`` as value.py under a one-check rubric with ``limits``; the check's record."""
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "value.py").write_text(source)
+    target = Target(folder, small_rubric(**limits))
+    return grade_exercise(target, folder, Options()).to_dict()["checks"][0]
+
+
+def diagnosis(check: dict) -> tuple:
+    d = check["diagnoses"][0] if check["diagnoses"] else {"id": None, "message": ""}
+    return d["id"], d["message"]
+
+
+STUB = "\nclass Value:\n    def __init__(self, data):\n        raise NotImplementedError('Value')\n"
+
+
+def test_cpu_limit_stops_a_busy_loop_before_the_wall_clock(tmp_path):
+    started = time.monotonic()
+    check = grade_source(tmp_path, "while True:\n    pass\n", cpu_seconds=1, check_seconds=8)
+    assert diagnosis(check)[0] == "resource-limit", check
+    assert "CPU time limit of 1 s" in diagnosis(check)[1]
+    assert time.monotonic() - started < 6
+
+
+@pytest.mark.parametrize("memory_mb,expected", [(96, "resource-limit"), (400, "not-implemented")])
+def test_memory_limit_comes_from_the_rubric(memory_mb, expected, tmp_path):
+    check = grade_source(tmp_path, "block = bytearray(150 * 1024 * 1024)\n" + STUB, memory_mb=memory_mb)
+    assert diagnosis(check)[0] == expected, check
+
+
+@pytest.mark.parametrize("kib,expected", [(20, "resource-limit"), (4, "not-implemented")])
+def test_output_limit_counts_what_was_printed(kib, expected, tmp_path):
+    source = f"for _ in range({kib}):\n    print('x' * 1023)\n"
+    check = grade_source(tmp_path, source + STUB, output_kb=16)
+    assert diagnosis(check)[0] == expected, check
+    if expected == "resource-limit":
+        assert "16 KiB" in diagnosis(check)[1] and "stdout" in diagnosis(check)[1]
+
+
+def test_open_files_limit(tmp_path):
+    source = "import os\nfiles = [open(os.devnull) for _ in range(200)]\n" + STUB
+    check = grade_source(tmp_path, source, open_files=32)
+    kind, message = diagnosis(check)
+    assert kind == "import-error" and "Too many open files" in message, check
+
+
+FORKS = """
+import os, time
+forked = 0
+for _ in range(40):
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        time.sleep(20)
+        os._exit(0)
+    forked += 1
+raise RuntimeError(f"forked {forked} of 40")
+"""
+
+
+def test_processes_limit_and_every_child_killed(tmp_path):
+    check = grade_source(tmp_path, FORKS, processes=8)
+    kind, message = diagnosis(check)
+    assert kind == "import-error" and "forked" in message, check
+    forked = int(message.split("forked ")[1].split(" ")[0])
+    if layers.guarantees(current_layer())["exceed the processes limit"]:
+        assert forked < 8, message
+    else:  # documented: root without a uid of its own is not counted
+        assert forked == 40, message
+    time.sleep(0.1)
+    children = [p for p in os.listdir("/proc") if p.isdigit() and _ppid(p) == os.getpid()]
+    assert not children, "a forked child of the submission survived"
+
+
+def _ppid(pid: str) -> int:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except OSError:
+        return -1
+    return int(data[data.rindex(b")") + 2:].split()[1])
+
+
+RAISE_LIMITS = """
+import resource
+for which in (resource.RLIMIT_AS, resource.RLIMIT_CPU, resource.RLIMIT_NOFILE, resource.RLIMIT_FSIZE):
+    try:
+        resource.setrlimit(which, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    except (ValueError, OSError):
+        continue
+    raise RuntimeError(f"raised limit {which}")
+raise RuntimeError("every limit held")
+"""
+
+
+def test_a_submission_cannot_raise_its_limits_even_as_root(tmp_path):
+    kind, message = diagnosis(grade_source(tmp_path, RAISE_LIMITS))
+    assert kind == "import-error" and "every limit held" in message, message
+
+
+def test_limits_in_a_rubric_are_validated():
+    with pytest.raises(rubric.RubricError, match="limits.processes"):
+        small_rubric(processes=0)
+    with pytest.raises(rubric.RubricError, match="limits.hang_seconds"):
+        small_rubric(hang_seconds="soon")
+    with pytest.raises(rubric.RubricError, match="limits.wall"):
+        small_rubric(wall=3)
+
+
+def test_hangs_are_reported_within_30_seconds_per_exercise(tmp_path):
+    """The shipped 04_engine rubric: a hang at import, and one in backward() (SIGTERM ignored)."""
+    runs = {}
+    for name in ("infinite_loop_at_import.py", "sigterm_ignored.py"):
+        folder = make_exercise(tmp_path / name[:-3], "04_engine", HOSTILE / name)
+        runs[name] = (time.monotonic(), subprocess.Popen(
+            grade_command() + [str(folder), "--format", "json"], cwd=tmp_path,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    for name, (started, proc) in runs.items():
+        out, err = proc.communicate(timeout=120)
+        seconds = time.monotonic() - started
+        report = json.loads(out)
+        ids = [c["diagnoses"][0]["id"] if c["diagnoses"] else None for c in report["exercises"][0]["checks"]]
+        assert seconds < 30, f"{name}: reported after {seconds:.1f} s"
+        assert report["score"] == (2 if name == "sigterm_ignored.py" else 0), ids
+        assert ids.count("timeout") == (len(ids) - 1 if name == "sigterm_ignored.py" else len(ids)), ids
+
+
+def _grade_with_env(tmp_path: Path, **env) -> subprocess.CompletedProcess:
+    folder = make_exercise(tmp_path / "04", "04_engine", HOSTILE / "stub_untouched.py")
+    return subprocess.run(grade_command() + [str(folder), "--format", "json"], cwd=tmp_path,
+                          env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+
+
+def test_the_layer_can_be_chosen_and_is_reported(tmp_path):
+    run = _grade_with_env(tmp_path, MICROGRADE_SANDBOX="rlimits")
+    assert json.loads(run.stdout)["exercises"][0]["sandbox"] == "rlimits"
+
+
+def test_an_unknown_layer_is_a_usage_error(tmp_path):
+    run = _grade_with_env(tmp_path, MICROGRADE_SANDBOX="docker")
+    assert run.returncode == 2 and "MICROGRADE_SANDBOX='docker'" in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_without_bubblewrap_the_next_layer_runs(tmp_path):
+    """bwrap off the PATH (as on most CI machines): grading still works, on Landlock or rlimits."""
+    python_bin = str(Path(grade_command()[0]).parent)
+    run = _grade_with_env(tmp_path, PATH=python_bin)
+    assert run.returncode == 1, run.stderr
+    assert json.loads(run.stdout)["exercises"][0]["sandbox"] in ("landlock", "rlimits")
+    forced = _grade_with_env(tmp_path, PATH=python_bin, MICROGRADE_SANDBOX="bubblewrap")
+    assert forced.returncode == 2 and "bwrap is not installed" in forced.stderr, forced.stderr
