@@ -1,0 +1,98 @@
+"""The search finds failures and shrinks them to what a student can read.
+
+Driven in-process with the grader's own code: ``harness.search.search`` with
+an evaluate function that judges numbers computed here from the operation
+table (the assignment bug, written as a float model), so no student code runs.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from harness import judge, ops
+from harness.generate import batches, graphs
+from harness.graph import Graph
+from harness.rubric import builtin_rubrics, load
+from harness.search import search
+
+BATCH = 50
+
+
+def assigning_answer(graph: Graph) -> dict:
+    """What an engine that assigns (``=``) instead of adding (``+=``) answers.
+
+    Nodes run in reverse creation order, a valid reverse topological order.
+    """
+    data = list(graph.leaves)
+    for node in graph.nodes:
+        row = ops.OPS_BY_NAME[node.op]
+        data.append(row.forward(data[node.args[0]], _second(row, node, data)))
+    grad = [0.0] * graph.size
+    grad[-1] = 1.0
+    for i in reversed(range(len(graph.leaves), graph.size)):
+        node = graph.nodes[i - len(graph.leaves)]
+        row = ops.OPS_BY_NAME[node.op]
+        local = row.derivative(data[node.args[0]], _second(row, node, data), data[i])
+        for arg, d in zip(node.args, local):
+            grad[arg] = d * grad[i]          # the bug: = instead of +=
+    return {"data": data, "grad": grad}
+
+
+def _second(row, node, data):
+    return data[node.args[1]] if row.arity == 2 else node.k
+
+
+def run_search(check, failing_answer, seed):
+    """Search ``check``'s graphs as the grader does, judging ``failing_answer``'s numbers."""
+    def single(failed):
+        return graphs(check.ops, shape=check.shape, for_shrinking=True,
+                      max_leaves=max(1, min(check.max_leaves, len(failed.leaves))),
+                      max_nodes=max(1, len(failed.nodes)))
+
+    def evaluate(batch):
+        for graph in batch:
+            failure = judge.judge(graph, failing_answer(graph), check.backward)
+            if failure is not None:
+                return failure
+        return None
+
+    strategy = batches(graphs(check.ops, shape=check.shape, max_leaves=check.max_leaves,
+                              max_nodes=check.max_nodes), BATCH)
+    return search(strategy, single, evaluate, seed=seed, graphs=check.examples,
+                  deadline=time.monotonic() + 60)
+
+
+def check_of(exercise, name):
+    return next(c for c in load(builtin_rubrics()[exercise]).checks if c.name == name)
+
+
+@pytest.mark.parametrize("exercise", ["03_reuse", "04_engine"])
+@pytest.mark.parametrize("seed", range(4))
+def test_assignment_bug_shrinks_to_b_equals_a_plus_a(exercise, seed):
+    result = run_search(check_of(exercise, "reuse"), assigning_answer, seed)
+    assert result.failure is not None
+    assert result.failure.graph.to_code() == ["a = Value(2.0)", "b = a + a", "b.backward()"]
+
+
+@pytest.mark.parametrize("row", ["radd", "rsub", "rdiv", "tanh", "relu"])
+def test_a_failure_in_one_operation_shrinks_to_that_operation_alone(row):
+    check = check_of("04_engine", "reuse")
+    if row not in {op.name for op in check.ops}:
+        pytest.skip(f"{row} is not in 04's reuse check")
+
+    def answer(graph):
+        if any(node.op == row for node in graph.nodes):
+            return {"error": {"type": "TypeError", "message": f"{row} is broken", "where": "here"}}
+        return judge.expected(graph, True)
+
+    result = run_search(check, answer, seed=1)
+    assert result.failure is not None
+    assert [node.op for node in result.failure.graph.nodes] == [row], result.failure.graph.to_code()
+
+
+def test_a_passing_engine_is_checked_on_as_many_graphs_as_asked():
+    check = check_of("04_engine", "reuse")
+    result = run_search(check, lambda graph: judge.expected(graph, True), seed=0)
+    assert result.failure is None
+    assert result.graphs_checked >= check.examples
