@@ -45,6 +45,35 @@ EXIT_OK, EXIT_USAGE, EXIT_GRADER = 0, 2, 3
 def run_bulk(args: argparse.Namespace) -> int:
     """The ``--bulk`` mode of ``grade`` (options declared in ``harness.cli``)."""
     root, out = Path(args.bulk), Path(args.output_dir or "grades")
+    _check_usage(args, root, out)
+    started = time.monotonic()
+    students, todo = _plan(root, out, args.exercise, Options(seed=args.seed, examples=args.examples))
+    progress = _Progress(len(todo)) if sys.stderr.isatty() else None
+    faults = _grade_all(todo, args.jobs, progress)
+    for task in todo:   # a safety net: every submission gets its row, whatever happened
+        if not Path(task["json"]).is_file():
+            faults += 1
+            write_json(Path(task["json"]), {"version": 1, "error": "no result was recorded for this submission",
+                                            "submission": _meta(task)})
+    results = [saved.load(out / f"{safe_name(student)}.json") for student in students]
+    _write_outputs(results, out, f"{args.exercise}: {len(results)} submissions")
+    if args.graphs:   # the example of each misconception that report.html shows
+        from harness.pictures import draw_all
+        _, best = class_report.misconceptions(results)
+        draw_all([(ident, d.graph, f"{ident}: {d.title or d.message}") for ident, d in sorted(best.items())
+                  if d.graph], Path(args.graphs), sys.stderr)
+    seconds = time.monotonic() - started
+    rate = f", {len(todo) / seconds * 60:.0f} per minute" if todo and seconds > 0 else ""
+    print(f"Graded {len(todo)} submissions ({len(students) - len(todo)} unchanged, skipped) in "
+          f"{seconds:.1f} s{rate}.\nWrote {out / 'grades.csv'}, {out / 'report.html'} and one JSON file "
+          f"per student in {out}.")
+    if faults:
+        print(f"grade: grader error on {faults} submissions: their rows say 'grader-error'; please report "
+              "it with their JSON files. Run the same command again to retry only those.", file=sys.stderr)
+    return EXIT_GRADER if faults else EXIT_OK
+
+
+def _check_usage(args: argparse.Namespace, root: Path, out: Path) -> None:
     if not args.exercise:
         raise UsageError("--bulk needs --exercise NAME: the exercise every submission is graded as")
     if not root.is_dir():
@@ -52,46 +81,34 @@ def run_bulk(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     target_for(root, args.exercise)  # an unknown exercise is a usage error before any work
-    out.mkdir(parents=True, exist_ok=True)
     if out.resolve() == root.resolve() or root.resolve() in out.resolve().parents:
         raise UsageError(f"--output-dir {out} is inside --bulk {root}; it would be graded as a submission")
-    options = Options(seed=args.seed, examples=args.examples)
-    grader = grader_key(args.exercise, options)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def _plan(root: Path, out: Path, exercise: str, options: Options) -> tuple:
+    """(every student's name, the tasks of those not graded yet by this grader with this content)."""
     from harness.submissions import content_hash, find_submissions, student_name
-    started = time.monotonic()
     entries = find_submissions(root)
     if not entries:
         raise UsageError(f"--bulk {root}: no submissions found; expected one folder, .py, .ipynb "
                          "or .zip file per student")
     stems = [student_name(e) for e in entries]
     # alice.py and alice.zip side by side: both keep their full names
-    students = [(e, s if stems.count(s) == 1 else e.name) for e, s in zip(entries, stems)]
-    todo, skipped = [], 0
-    for entry, student in students:
+    names = [s if stems.count(s) == 1 else e.name for e, s in zip(entries, stems)]
+    grader, todo = grader_key(exercise, options), []
+    for entry, student in zip(entries, names):
         json_path = out / f"{safe_name(student)}.json"
         digest = content_hash(entry)
-        if _already_graded(json_path, digest, grader):
-            skipped += 1
-            continue
-        todo.append({"student": student, "path": str(entry), "sha256": digest, "grader": grader,
-                     "exercise": args.exercise, "seed": options.seed, "examples": options.examples,
-                     "json": str(json_path)})
-    progress = _Progress(len(todo), skipped) if sys.stderr.isatty() else None
-    faults = _grade_all(todo, args.jobs, progress)
-    files = [out / f"{safe_name(student)}.json" for _, student in students]
-    results = [saved.load(f) for f in files if f.is_file()]
-    _write_outputs(results, out, f"{args.exercise}: {len(results)} submissions")
-    if args.graphs:
-        print("grade: --graphs with --bulk: the class report draws one example per misconception "
-              "when Graphviz is installed", file=sys.stderr)
-    seconds = time.monotonic() - started
-    rate = f", {len(todo) / seconds * 60:.0f} per minute" if todo and seconds > 0 else ""
-    print(f"Graded {len(todo)} submissions ({skipped} unchanged, skipped) in {seconds:.1f} s{rate}.\n"
-          f"Wrote {out / 'grades.csv'}, {out / 'report.html'} and one JSON file per student in {out}.")
-    if faults:
-        print(f"grade: grader error on {faults} submissions: their rows say 'grader-error'; "
-              "please report it with their JSON files.", file=sys.stderr)
-    return EXIT_GRADER if faults else EXIT_OK
+        if not _already_graded(json_path, digest, grader):
+            todo.append({"student": student, "path": str(entry), "sha256": digest, "grader": grader,
+                         "exercise": exercise, "seed": options.seed, "examples": options.examples,
+                         "json": str(json_path)})
+    return names, todo
+
+
+def _meta(task: dict) -> dict:
+    return {k: task[k] for k in ("student", "path", "sha256", "grader")}
 
 
 def merge_command(argv: list) -> int:
@@ -118,22 +135,25 @@ def merge_command(argv: list) -> int:
 
 
 def grader_key(exercise: str, options: Options) -> str:
-    """What must be equal for an old result to stand: grader version, rubric, seed, examples."""
+    """What must be equal for an old result to stand: the grader's code, the rubric, seed, examples."""
     try:
         version = metadata.version("micrograde")
     except metadata.PackageNotFoundError:
         version = "unknown"
     from harness.rubric import builtin_rubrics
-    rubric_text = Path(builtin_rubrics()[exercise]).read_bytes()
-    digest = hashlib.sha256(rubric_text + repr((options.seed, options.examples)).encode()).hexdigest()
-    return f"micrograde {version} {exercise} {digest[:16]}"
+    digest = hashlib.sha256(Path(builtin_rubrics()[exercise]).read_bytes())
+    digest.update(repr((options.seed, options.examples)).encode())
+    here = Path(__file__).resolve().parent
+    for path in sorted([*here.glob("*.py"), *here.glob("render/*.py"), *(here.parent / "reference").glob("*.py")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"micrograde {version} {exercise} {digest.hexdigest()[:16]}"
 
 
 def grade_one(task: dict) -> dict:
     """In a pool process: grade one submission and write its JSON file. Never raises."""
     from harness.submissions import grade_submission
     started = time.monotonic()
-    meta = {k: task[k] for k in ("student", "path", "sha256", "grader")}
+    meta = _meta(task)
     try:
         target = target_for(Path(task["path"]), task["exercise"])
         report = Report(seed=task["seed"])
@@ -164,8 +184,29 @@ def _already_graded(path: Path, digest: str, grader: str) -> bool:
 
 
 def _grade_all(todo: list, jobs: int, progress) -> int:
-    """Grade ``todo`` with ``jobs`` pool processes; returns how many the grader failed on."""
-    faults, queue = 0, list(reversed(todo))
+    """Grade ``todo`` with ``jobs`` pool processes; returns how many the grader failed on.
+
+    A pool process can die only if a submission reaches out of its worker (kills
+    its parent, say). Then the submissions it held are graded again one at a
+    time: the one that kills its pool again when alone scores 0 with a
+    worker-crash diagnosis; the others are graded as if nothing happened.
+    """
+    faults, suspects = _pooled(todo, jobs, progress)
+    for task in suspects:
+        more, again = _pooled([task], 1, progress)
+        faults += more
+        if again:
+            _write_result(task, submissions_unreadable(task, "worker-crash", "The submission ended the grader's "
+                          "worker", "the submission killed the grading process itself (it reached outside "
+                          "its worker); it gets no points"), progress)
+    if progress:
+        progress.finish()
+    return faults
+
+
+def _pooled(todo: list, jobs: int, progress) -> tuple:
+    """(grader faults, tasks in flight when a pool process died)."""
+    faults, queue, suspects = 0, list(reversed(todo)), []
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["harness.submissions"])
     while queue:
@@ -173,30 +214,32 @@ def _grade_all(todo: list, jobs: int, progress) -> int:
             running = {}
             try:
                 while queue or running:
-                    while queue and len(running) < 2 * jobs:
+                    while queue and len(running) < jobs:
                         task = queue.pop()
                         running[pool.submit(grade_one, task)] = task
                     done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
                     for future in done:
+                        data = future.result()   # raises BrokenProcessPool: the task stays in running
                         task = running.pop(future)
-                        data = future.result()
                         faults += "error" in data
                         if progress:
                             progress.step(task["student"], data)
             except cf.process.BrokenProcessPool:
-                # A pool process died (not the student's worker: that is a check's failure).
-                # The submissions it held are recorded as the grader's faults; the rest go on.
-                for task in running.values():
-                    grade_one_failed(task, "a grading process died while grading this submission")
-                    faults += 1
+                suspects += running.values()
+    return faults, suspects
+
+
+def submissions_unreadable(task: dict, ident: str, title: str, why: str) -> dict:
+    from harness.submissions import unreadable
+    target = target_for(Path(task["path"]), task["exercise"])
+    report = Report(seed=task["seed"], exercises=[unreadable(target.rubric, task["path"], why, ident, title)])
+    return report.to_dict()
+
+
+def _write_result(task: dict, data: dict, progress) -> None:
+    write_json(Path(task["json"]), {**data, "submission": _meta(task)})
     if progress:
-        progress.finish()
-    return faults
-
-
-def grade_one_failed(task: dict, why: str) -> None:
-    meta = {k: task[k] for k in ("student", "path", "sha256", "grader")}
-    write_json(Path(task["json"]), {"version": 1, "error": why, "submission": meta})
+        progress.step(task["student"], data)
 
 
 def _write_outputs(students: list, out: Path, title: str) -> None:
@@ -208,8 +251,8 @@ def _write_outputs(students: list, out: Path, title: str) -> None:
 class _Progress:
     """One line on a terminal, rewritten in place: done/total, rate, the last student."""
 
-    def __init__(self, total: int, skipped: int):
-        self.total, self.skipped, self.done, self.started = total, skipped, 0, time.monotonic()
+    def __init__(self, total: int):
+        self.total, self.done, self.started = total, 0, time.monotonic()
 
     def step(self, student: str, data: dict) -> None:
         self.done += 1

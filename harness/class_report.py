@@ -92,15 +92,23 @@ def _checks(graded: list) -> str:
     return "\n".join(rows + ["</table>"])
 
 
-def _misconceptions(graded: list) -> str:
+def misconceptions(students: list) -> tuple:
+    """({id: students who have it}, {id: the smallest example of it}) over graded students."""
     who: dict = {}
     best: dict = {}
-    for s in graded:
+    for s in students:
+        if s.report is None:
+            continue
         for _, check in _failed(s.report):
             for d in check.diagnoses:
                 who.setdefault(d.id, set()).add(s.student)
                 if d.id not in best or _smaller(d, best[d.id]):
                     best[d.id] = d
+    return who, best
+
+
+def _misconceptions(graded: list) -> str:
+    who, best = misconceptions(graded)
     if not who:
         return "<p>No failures: every student passed every check.</p>"
     rows = ["<table>", "<tr><th>Misconception</th><th>Students</th><th>One example (the smallest)</th></tr>"]

@@ -85,27 +85,38 @@ def inline_svg(graph: dict, title: str = "") -> str:
 
 
 def write_pictures(report: Report, folder: Path, log: TextIO) -> list:
-    """One picture per failed check with a drawable example, as SVG, else as DOT text."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written, missing = [], ""
+    """One picture per distinct failing example of each failed check (``--graphs DIR``)."""
+    wanted = []
     for exercise in report.exercises:
         for check in exercise.checks:
-            for n, d in enumerate(d for d in check.diagnoses if d.graph):
-                stem = safe_name(f"{exercise.name}-{check.name}" + (f"-{n + 1}" if n else ""))
-                title = _title(exercise.name, check.name, d)
-                if not missing:
-                    try:
-                        path = folder / f"{stem}.svg"
-                        path.write_text(svg(d.graph, title), encoding="utf-8")
-                        written.append(path)
-                        continue
-                    except NoGraphviz as exc:
-                        missing = str(exc)
-                    except DrawingFailed as exc:
-                        print(f"grade: --graphs: {stem}: {exc}; wrote {stem}.gv instead", file=log)
-                path = folder / f"{stem}.gv"
-                path.write_text(dot_source(d.graph, title), encoding="utf-8")
+            drawn: set = set()
+            for d in check.diagnoses:
+                if d.graph and repr(d.graph) not in drawn:
+                    drawn.add(repr(d.graph))
+                    stem = f"{exercise.name}-{check.name}" + (f"-{len(drawn)}" if len(drawn) > 1 else "")
+                    wanted.append((stem, d.graph, _title(exercise.name, check.name, d)))
+    return draw_all(wanted, folder, log)
+
+
+def draw_all(wanted: list, folder: Path, log: TextIO) -> list:
+    """Write each (name, graph, title) as NAME.svg; as NAME.gv (DOT) when it cannot be drawn here."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written, missing = [], ""
+    for name, graph, title in wanted:
+        stem = safe_name(name)
+        if not missing:
+            try:
+                path = folder / f"{stem}.svg"
+                path.write_text(svg(graph, title), encoding="utf-8")
                 written.append(path)
+                continue
+            except NoGraphviz as exc:
+                missing = str(exc)
+            except DrawingFailed as exc:
+                print(f"grade: --graphs: {stem}: {exc}; wrote {stem}.gv instead", file=log)
+        path = folder / f"{stem}.gv"
+        path.write_text(dot_source(graph, title), encoding="utf-8")
+        written.append(path)
     if missing:
         print(f"grade: --graphs wrote DOT files (.gv) instead of SVG: {missing}; "
               f"then: dot -Tsvg -O {folder}/*.gv", file=log)

@@ -105,13 +105,13 @@ def grade_submission(path: Path, target: Target, options: Options) -> ExerciseRe
         return unreadable(target.rubric, str(path), str(exc))
 
 
-def unreadable(rubric: Rubric, path: str, why: str) -> ExerciseResult:
-    """Every check failed, with the reason the submission could not be read."""
+def unreadable(rubric: Rubric, path: str, why: str, ident: str = "import-error",
+               title: str = "The submission cannot be read") -> ExerciseResult:
+    """Every check failed for one reason found before (or instead of) grading."""
     result = ExerciseResult(rubric.name, path, rubric.title)
     for check in rubric.checks:
         result.checks.append(CheckResult(check.name, check.points, False, description=check.description,
-                                         diagnoses=[Diagnosis("import-error", why,
-                                                              title="The submission cannot be read")]))
+                                         diagnoses=[Diagnosis(ident, why, title=title)]))
     return result
 
 
@@ -166,7 +166,7 @@ def extract_zip(path: Path, target: Path) -> list:
             if name.is_absolute() or ".." in name.parts or ":" in info.filename or not name.parts:
                 skipped.append(f"{info.filename} (outside the archive's folder)")
                 continue
-            if mode and not stat.S_ISREG(mode):
+            if stat.S_IFMT(mode) not in (0, stat.S_IFREG):   # 0: a zip from a tool that sets no type
                 skipped.append(f"{info.filename} (a link or special file)")
                 continue
             out = target.joinpath(*name.parts)
