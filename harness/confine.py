@@ -40,13 +40,14 @@ def _confine(spec: dict) -> None:
         resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
     uid = spec.get("uid")
     if uid is not None:
+        _drop_capabilities(keep_setid=True)  # the rest go with uid 0
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
-        if os.getuid() != uid or os.geteuid() != uid:
-            raise PermissionError(f"still uid {os.geteuid()} after dropping to {uid}")
+        if os.getuid() != uid or os.geteuid() != uid or _effective_capabilities():
+            raise PermissionError(f"still uid {os.geteuid()} or capable after dropping to {uid}")
     elif os.geteuid() == 0:
-        _drop_capabilities()
+        _drop_capabilities(keep_setid=False)
     rules = spec.get("landlock")
     if rules:
         from harness import landlock  # late: only this layer pays for ctypes
@@ -57,19 +58,33 @@ _PR_CAPBSET_DROP, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
 _CAPABILITY_VERSION_3 = 0x20080522
 
 
-def _drop_capabilities() -> None:
-    """Root, but powerless: empty bounding, ambient, effective, permitted and inheritable sets."""
-    import ctypes  # late: only root without a uid of its own pays for it
+def _drop_capabilities(keep_setid: bool) -> None:
+    """Empty the bounding and ambient sets; unless ``keep_setid``, the other sets too.
+
+    Root without capabilities cannot raise its rlimits, reboot, load modules
+    or open raw sockets. With ``keep_setid`` the caller is about to leave uid 0,
+    which clears the effective and permitted sets by itself.
+    """
+    import ctypes  # late: only root workers pay for it
     libc = ctypes.CDLL(None, use_errno=True)
     with open("/proc/sys/kernel/cap_last_cap") as f:
         last = int(f.read())
     for cap in range(last + 1):
         libc.prctl(_PR_CAPBSET_DROP, cap, 0, 0, 0)
     libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    if keep_setid:
+        return
     header = (ctypes.c_uint32 * 2)(_CAPABILITY_VERSION_3, 0)
     data = (ctypes.c_uint32 * 6)()          # two all-zero __user_cap_data_struct
     if libc.capset(header, data) != 0:
         raise OSError(ctypes.get_errno(), "capset could not drop the capabilities")
+    if _effective_capabilities():
+        raise PermissionError("capabilities still effective after capset")
+
+
+def _effective_capabilities() -> int:
     with open("/proc/self/status") as f:
-        if any(line.startswith("CapEff:") and int(line.split()[1], 16) for line in f):
-            raise PermissionError("capabilities still effective after capset")
+        for line in f:
+            if line.startswith("CapEff:"):
+                return int(line.split()[1], 16)
+    return 0

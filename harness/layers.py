@@ -17,6 +17,7 @@ the command in front of Python, and the spec the worker applies to itself
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
 import secrets
@@ -30,6 +31,7 @@ from harness import landlock
 
 LAYERS = ("bubblewrap", "landlock", "rlimits")
 ENV_VAR = "MICROGRADE_SANDBOX"   # auto (default) or one of LAYERS
+INNER_FOLDER = "/submission"     # where bubblewrap shows the worker its folder
 HARNESS = Path(__file__).resolve().parent
 # The grader's own packages that hold answers: never visible to a worker.
 SECRET_PACKAGES = ("reference", "graders")
@@ -49,6 +51,7 @@ class Plan:
     prefix: list = field(default_factory=list)   # command before the Python interpreter
     spec: dict = field(default_factory=dict)     # applied by the worker to itself
     uid: int | None = None                       # the worker's own uid, when it has one
+    env: dict = field(default_factory=dict)      # the worker's whole environment
 
 
 def requested() -> str:
@@ -100,13 +103,13 @@ def plan(layer: str, home: Path, folder: Path, processes: int) -> Plan:
             "processes": processes if guarantees(layer)["exceed the processes limit"] else None}
     if uid is not None:
         _give(home, folder, uid)
-    if layer == "bubblewrap":
-        return Plan(layer, _bwrap_prefix(folder), spec, uid)
+    if layer == "bubblewrap":  # the same path inside every time: the same heap, the same ids
+        return Plan(layer, _bwrap_prefix(folder), spec, uid, scrubbed_env(Path(INNER_FOLDER)))
     if layer == "landlock":
         read = _hide_secrets(python_paths() + [str(HARNESS)] + _system_libs())
         spec["landlock"] = {"abi": landlock.abi(), "read": read + ["/dev/urandom"],
                             "write": [str(folder), "/dev/null"]}
-    return Plan(layer, [], spec, uid)
+    return Plan(layer, [], spec, uid, scrubbed_env(folder))
 
 
 def python_paths() -> list:
@@ -160,9 +163,10 @@ def _bwrap_prefix(folder: Path) -> list:
     """bwrap arguments: an empty root, read-only system and Python, the folder writable."""
     args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
             "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
-    if os.geteuid() == 0:  # no user namespace: keep only what dropping to the worker's uid needs
-        args += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
-    else:
+    # As root: no user namespace; the worker drops to its own uid (and so every
+    # capability) before any student code. No --cap-drop here: it would make the
+    # exec of Python "secure", which turns address randomisation back on.
+    if os.geteuid() != 0:
         args += ["--unshare-user"]
     made = {"/"}
     for name in ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"):
@@ -178,8 +182,8 @@ def _bwrap_prefix(folder: Path) -> list:
     for secret in _secret_paths():
         if any(secret.startswith(b.rstrip("/") + "/") for b in binds):
             args += ["--tmpfs", secret]
-    args += _parents(str(folder), made) + ["--bind", str(folder), str(folder),
-                                            "--proc", "/proc", "--dev", "/dev", "--chdir", str(folder)]
+    args += ["--bind", str(folder), INNER_FOLDER,
+             "--proc", "/proc", "--dev", "/dev", "--chdir", INNER_FOLDER]
     return args
 
 
@@ -227,8 +231,24 @@ def scrubbed_env(folder: Path) -> dict:
             "MPLBACKEND": "Agg"}
 
 
+try:  # looked up in the grader: nothing to load in the child between fork and exec
+    _personality = ctypes.CDLL(None, use_errno=True).personality
+except (OSError, AttributeError):
+    _personality = None
+_ADDR_NO_RANDOMIZE = 0x0040000
+
+
 def apply_rlimits(limits, max_fd: int) -> None:
-    """In the child, before exec: the rlimits that hold for the student's code."""
+    """In the child, before exec: the rlimits that hold for the student's code.
+
+    Also turns address randomisation off: objects then get the same ``id()`` in
+    every run, so an engine that iterates a ``set`` of Values (as micrograd's
+    ``_prev`` is) visits them in the same order, and a buggy one gets the same
+    wrong numbers every time. (Refused under some container seccomp profiles;
+    then only the report of such an engine can vary.)
+    """
+    if _personality is not None:
+        _personality(_ADDR_NO_RANDOMIZE)
     def cap(which, value, grace=0):
         soft, hard = resource.getrlimit(which)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard - grace)

@@ -107,7 +107,7 @@ class WorkerProcess:
             with reaper.LOCK:  # registered before another thread looks for orphans
                 reaper.become_subreaper()
                 self.process = subprocess.Popen(
-                    command, cwd=self.folder, env=layers.scrubbed_env(self.folder), stdin=subprocess.DEVNULL,
+                    command, cwd=self.folder, env=self.plan.env, stdin=subprocess.DEVNULL,
                     stdout=self._stdout, stderr=self._stderr, pass_fds=(request_r, response_w),
                     start_new_session=True, preexec_fn=lambda: layers.apply_rlimits(limits, max_fd))
                 reaper.register(self.process.pid)
