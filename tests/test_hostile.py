@@ -98,13 +98,15 @@ EXPECTED = {
     "import_torch_in_backward.py": after_forward("forbidden-import"),
     "read_reference_by_path.py": everywhere("forbidden-import"),
     "read_reference_with_ctypes.py": everywhere("not-implemented"),   # where a layer hides it
+    "read_rubric_and_grader_files.py": everywhere("not-implemented"),  # where a layer hides them
     "write_outside_folder.py": everywhere("not-implemented"),
     "forks_outliving_worker.py": everywhere("not-implemented"),
     "deep_recursion_crash.py": after_forward("worker-crash"),
     "kill_parent.py": everywhere("import-error"),                     # where the grader is safe
 }
 # Outcomes that depend on the layer: run on every layer, the rest on the strongest only.
-LAYER_DEPENDENT = ("read_reference_with_ctypes.py", "write_outside_folder.py",
+LAYER_DEPENDENT = ("read_reference_with_ctypes.py", "read_rubric_and_grader_files.py",
+                   "write_outside_folder.py",
                    "forks_outliving_worker.py", "kill_parent.py", "infinite_loop_at_import.py")
 
 
@@ -211,7 +213,8 @@ def test_hostile_submission(name, layer, tmp_path, isolated_tmp, monkeypatch):
 def _weak_spot(name: str, layer: str) -> bool:
     """Where the layer is documented not to hold, the outcome is not asserted (only survival)."""
     g = layers.guarantees(layer)
-    return (name == "read_reference_with_ctypes.py" and not g["read other files"]) or \
+    return (name in ("read_reference_with_ctypes.py", "read_rubric_and_grader_files.py")
+            and not g["read other files"]) or \
         (name == "kill_parent.py" and not g["signal the grader"])
 
 
