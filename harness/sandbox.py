@@ -37,14 +37,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import layers, protocol, reaper
+from harness import layers, protocol, reaper, workdir
 
 _HARNESS_PARENT = str(Path(__file__).resolve().parent.parent)
 _BOOTSTRAP = ("import sys; sys.path.insert(0, {parent!r}); from harness.confine import enter; "
               "enter(); from harness.worker import main; main()")
-# What a submission folder may carry into the worker's folder.
-_COPY_SKIP = {"__pycache__", ".git", ".hypothesis", ".ipynb_checkpoints", ".venv"}
-_COPY_MAX_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -82,7 +79,7 @@ class WorkerProcess:
     def __init__(self, submission_folder: Path, limits: Limits, layer: str | None = None):
         self.limits = limits
         self.layer = layer or current_layer()
-        self.home = Path(tempfile.mkdtemp(prefix="micrograde-"))
+        self.home = workdir.new_home()
         self.folder = self.home / "submission"
         try:
             self._start(submission_folder)
@@ -91,7 +88,7 @@ class WorkerProcess:
             raise
 
     def _start(self, submission_folder: Path) -> None:
-        _copy_submission(submission_folder, self.folder)
+        workdir.copy_submission(submission_folder, self.folder)
         self.plan = layers.plan(self.layer, self.home, self.folder, self.limits.processes)
         self._ready = False
         self._stdout = open(self.home / "stdout", "wb")
@@ -285,7 +282,7 @@ def current_layer() -> str:
 
 def _probe(layer: str) -> str | None:
     """None when a worker starts and confines itself in ``layer``, else why not."""
-    empty = Path(tempfile.mkdtemp(prefix="micrograde-probe-"))
+    empty = Path(tempfile.mkdtemp(prefix=f"micrograde-{os.getpid()}-probe-"))
     try:
         with WorkerProcess(empty, Limits(), layer) as worker:
             worker.wait_ready(time.monotonic() + 10)
@@ -294,22 +291,3 @@ def _probe(layer: str) -> str | None:
         return f"{type(exc).__name__}: {exc}"
     finally:
         shutil.rmtree(empty, ignore_errors=True)
-
-
-def _copy_submission(source: Path, target: Path) -> None:
-    """Copy regular files only (links are never followed), within a size budget."""
-    target.mkdir(parents=True)
-    budget = _COPY_MAX_BYTES
-    for folder, dirs, files in os.walk(source, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if d not in _COPY_SKIP)
-        rel = Path(folder).relative_to(source)
-        (target / rel).mkdir(parents=True, exist_ok=True)
-        for name in sorted(files):
-            path = Path(folder) / name
-            if path.is_symlink() or not path.is_file():
-                continue
-            size = path.stat().st_size
-            if size > budget:
-                continue
-            budget -= size
-            shutil.copyfile(path, target / rel / name)

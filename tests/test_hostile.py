@@ -281,3 +281,18 @@ def _comm(pid: int) -> str:
             return f.read().strip()
     except OSError:
         return ""
+
+
+def test_folders_of_a_killed_grader_are_swept_by_the_next(tmp_path):
+    """A grader killed mid-run leaves students' code in its worker folders; the next removes them."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"micrograde-{dead.pid}-x1y2z3"
+    live = tmp_path / f"micrograde-{os.getpid()}-a1b2c3"
+    other = tmp_path / "micrograde-audit-q9w8e7"
+    for folder in (stale, live, other):
+        (folder / "submission").mkdir(parents=True)
+        (folder / "submission" / "value.py").write_text("# a student's code\n")
+    subprocess.run([sys.executable, "-c", "from harness import workdir; workdir.new_home()"],
+                   env=dict(os.environ, TMPDIR=str(tmp_path)), check=True, timeout=60)
+    assert not stale.exists() and live.exists() and other.exists()
