@@ -1,6 +1,6 @@
 """The worker's folder: a fresh temporary home holding a copy of the submission.
 
-``new_home()`` makes ``micrograde-<grader pid>-XXXX`` in the temporary folder;
+``new_home()`` makes ``micrograde-<grader pid>-XXXXXXXX`` in the temporary folder;
 the worker runs in its ``submission`` folder, and the grader keeps the
 student's stdout and stderr beside it. The copy holds regular files only
 (links are never followed) within a size budget, so the worker never touches
@@ -21,7 +21,9 @@ _COPY_MAX_BYTES = 20 * 1024 * 1024
 
 def new_home() -> Path:
     sweep_stale_homes()
-    return Path(tempfile.mkdtemp(prefix=f"micrograde-{os.getpid()}-"))
+    # A name of one length whatever the pid: the worker's heap, and so the ids of
+    # its objects, do not depend on it (see harness.layers.apply_rlimits).
+    return Path(tempfile.mkdtemp(prefix=f"micrograde-{os.getpid():07d}-"))
 
 
 _swept: set = set()   # pids that have swept (once per process)
