@@ -30,6 +30,7 @@ from harness import layers, rubric
 from harness.exercise import Target
 from harness.grading import Options, grade_exercise
 from harness.sandbox import current_layer
+from support import grade_command
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 CHECKS = ("forward", "gradients", "reuse", "chain")
@@ -296,3 +297,38 @@ def test_folders_of_a_killed_grader_are_swept_by_the_next(tmp_path):
     subprocess.run([sys.executable, "-c", "from harness import workdir; workdir.new_home()"],
                    env=dict(os.environ, TMPDIR=str(tmp_path)), check=True, timeout=60)
     assert not stale.exists() and live.exists() and other.exists()
+
+
+# -- faults that are not the student's ------------------------------------------------
+def _grade_with_shadow(tmp_path: Path, package: str, files: dict) -> subprocess.CompletedProcess:
+    """``grade`` with a package of the grader (``reference`` or ``graders``) replaced on PYTHONPATH."""
+    shadow = tmp_path / "shadow" / package
+    shadow.mkdir(parents=True)
+    for name, text in {"__init__.py": "", **files}.items():
+        (shadow / name).write_text(text)
+    folder = submission(tmp_path, "stub_untouched.py")
+    (folder / "value.py").write_bytes((Path(__file__).parents[1] / "reference" / "engine.py").read_bytes())
+    env = dict(os.environ, PYTHONPATH=str(shadow.parent))
+    return subprocess.run(grade_command() + [str(folder), "--format", "json", "--examples", "5"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_broken_reference_is_a_grader_error_not_the_students(tmp_path):
+    engine = (Path(__file__).parents[1] / "reference" / "engine.py").read_text()
+    broken = engine.replace("        self.grad = 1.0\n", "        raise RuntimeError('deliberately broken reference')\n")
+    assert broken != engine
+    run = _grade_with_shadow(tmp_path, "reference", {"engine.py": broken})
+    assert run.returncode == 3, run.stderr[-2000:]
+    assert run.stdout == "", "no report may blame the student"
+    assert "grader error" in run.stderr and "not of the submission" in run.stderr
+    assert "Traceback" in run.stderr and "deliberately broken reference" in run.stderr
+
+
+def test_a_broken_rubric_is_a_usage_error_without_traceback(tmp_path):
+    rubric_text = (Path(__file__).parents[1] / "graders" / "04_engine.yaml").read_text()
+    broken = rubric_text.replace("kind: generated", "kind: generatd", 1)
+    assert broken != rubric_text
+    run = _grade_with_shadow(tmp_path, "graders", {"04_engine.yaml": broken})
+    assert run.returncode == 2, run.stderr[-2000:]
+    assert "04_engine.yaml" in run.stderr and "checks[0].kind" in run.stderr and "generatd" in run.stderr
+    assert "Traceback" not in run.stderr
