@@ -71,9 +71,8 @@ def kill_all(root: int, uid: int | None = None) -> int:
                 except (ProcessLookupError, PermissionError):
                     pass
             killed |= alive
-            _reap(table, me)
             time.sleep(0.002)
-        _reap(_processes(), me)
+            _reap(table, me)
     return len(killed - {root})
 
 

@@ -177,12 +177,7 @@ class WorkerProcess:
             reaper.unregister(self.process.pid)
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            try:
-                self._write(protocol.encode({"op": "exit"}), time.monotonic() + 0.5)
-                self.process.wait(timeout=0.5)
-            except (OSError, protocol.FrameTimeout, subprocess.TimeoutExpired):
-                pass
+        """Kill the worker (it holds nothing worth a clean exit) and delete its folder."""
         self.kill()
         for fd in (self._request_w, self._response_r):
             try:
