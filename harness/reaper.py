@@ -56,13 +56,17 @@ def unregister(pid: int) -> None:
 
 
 def kill_all(root: int, uid: int | None = None) -> int:
-    """SIGKILL ``root``'s descendants, group, session, uid and our orphans; how many were killed."""
+    """SIGKILL ``root``'s descendants, group, session, uid and our orphans; how many were killed.
+
+    Returns once none of them is left running and every orphan is reaped (or
+    after ``_ROUNDS`` scans): a process still exiting is waited for, and one
+    forked between two scans is caught by the next.
+    """
     me, killed = os.getpid(), set()
     with LOCK:
         for _ in range(_ROUNDS):
             table = _processes()
-            targets = _targets(table, root, uid, me) - killed - {me}
-            alive = {p for p in targets if table[p][3] != "Z"}
+            alive = {p for p in _targets(table, root, uid, me) - {me} if table[p][3] != "Z"}
             if not alive and not _orphan_zombies(table, me):
                 break
             for pid in alive:
