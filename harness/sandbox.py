@@ -248,13 +248,13 @@ class WorkerProcess:
         return WorkerFailure("worker-crash", f"the submission ended the worker (exit status {code})")
 
 
-_chosen: dict = {}   # (pid, MICROGRADE_SANDBOX) -> layer, probed once per process
+_chosen: dict = {}   # MICROGRADE_SANDBOX -> layer, probed once (forked processes inherit it)
 
 
 def current_layer() -> str:
     """The strongest layer that can start a worker here (or the one asked for), probed once."""
     asked = layers.requested()
-    key = (os.getpid(), asked)
+    key = asked
     if key not in _chosen:
         found, why_not = layers.candidates()
         order = found if asked == "auto" else [asked]
