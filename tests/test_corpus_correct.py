@@ -30,3 +30,26 @@ def test_correct_engine_gets_full_marks_on_every_exercise(source, tmp_path, work
     for exercise, checks in checks_by_exercise(report).items():
         for name, check in checks.items():
             assert check["passed"] and check["diagnoses"] == [], f"{exercise}/{name}\n{run.describe()}"
+
+
+# Correct engines the grader does not give full marks yet: strict xfails, each
+# naming the file to fix. When one starts passing, move it to corpus/correct.
+NOT_YET = {
+    "verbose_prints": "harness/sandbox.py: the worker's stdout is capped at Limits.output_kb "
+                      "(1 MiB) per exercise and a worker that reaches it is killed (resource-limit); "
+                      "issue 2 gives prints inside the engine full marks. Discard output past the "
+                      "cap instead of killing, or cap per request",
+}
+
+
+def test_every_not_yet_engine_has_a_reason():
+    assert {p.stem for p in (CORPUS / "correct_not_yet").glob("*.py")} == set(NOT_YET)
+
+
+@pytest.mark.parametrize("name", sorted(NOT_YET))
+def test_correct_engine_not_yet_graded_correctly(name, tmp_path, workdir, request):
+    request.applymarker(pytest.mark.xfail(strict=True, reason=NOT_YET[name]))
+    source = CORPUS / "correct_not_yet" / f"{name}.py"
+    root = make_exercises(tmp_path / "submissions", source, exercises=("04_engine",))
+    run = run_grade("--format", "json", root, cwd=workdir)
+    assert run.returncode == 0, run.describe()
