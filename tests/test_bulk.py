@@ -29,8 +29,11 @@ REFERENCE = REPO / "reference" / "engine.py"
 HOSTILE = REPO / "tests" / "hostile"
 
 
-def buggy_text() -> str:
-    return REFERENCE.read_text(encoding="utf-8").replace("+=", "=")
+def overwrite_in_add() -> str:
+    """The classic bug, in ``+`` only: its ``_backward`` assigns (``=``) where it must add (``+=``)."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    return text.replace("self.grad += out.grad", "self.grad = out.grad", 1) \
+               .replace("other.grad += out.grad", "other.grad = out.grad", 1)
 
 
 def make_class(root: Path) -> Path:
@@ -38,9 +41,9 @@ def make_class(root: Path) -> Path:
     subs.mkdir(parents=True)
     shutil.copy(REFERENCE, subs / "alice.py")                              # correct, a file
     (subs / "bob").mkdir()
-    (subs / "bob" / "value.py").write_text(buggy_text())                 # buggy, a folder
+    (subs / "bob" / "value.py").write_text(overwrite_in_add())                 # buggy, a folder
     with zipfile.ZipFile(subs / "carol.zip", "w") as z:                  # buggy, zip of a folder
-        z.writestr("carol-hw/value.py", buggy_text())
+        z.writestr("carol-hw/value.py", overwrite_in_add())
         z.writestr("carol-hw/__MACOSX/._value.py", "junk")
     with zipfile.ZipFile(subs / "dan.zip", "w") as z:                    # correct, but tries to escape
         z.writestr("value.py", REFERENCE.read_text())

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import html.parser
+import importlib.util
 import json
 import math
 import re
@@ -37,24 +38,38 @@ REFERENCE = REPO / "reference" / "engine.py"
 NASTY = "bad \x00\x07\x1b[31m <b>&amp;</b> ]]> | `x` *y* \ud800 end"
 
 
-def overwriting_engine() -> str:
-    """The classic bug: ``=`` where ``+=`` belongs, in every ``_backward``."""
-    return REFERENCE.read_text(encoding="utf-8").replace("+=", "=")
+def overwrite_in_add() -> str:
+    """The classic bug, in ``+`` only: its ``_backward`` assigns (``=``) where it must add (``+=``)."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    return text.replace("self.grad += out.grad", "self.grad = out.grad", 1) \
+               .replace("other.grad += out.grad", "other.grad = out.grad", 1)
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """grade in every format on a buggy and a correct engine: {(format, which): stdout}."""
+    """Every format for a buggy and a correct engine: {(format, which): text}.
+
+    Each engine is graded once (``--format json``); the other formats come from
+    ``grade render`` of that report, so they describe the same grading. One
+    format is also asked of ``grade`` directly, to cover that path.
+    """
     root = tmp_path_factory.mktemp("formats")
-    make_exercise(root / "buggy", "04_engine", overwriting_engine())
+    make_exercise(root / "buggy", "04_engine", overwrite_in_add())
     make_exercise(root / "correct", "04_engine", REFERENCE)
     out = {}
-    for which, formats in (("buggy", ("json", "gradescope", "github", "junit", "markdown", "html")),
-                           ("correct", ("json", "gradescope", "github", "junit", "html"))):
-        for fmt in formats:
-            run = run_grade("--format", fmt, "--examples", "40", root / which, cwd=root)
-            assert run.returncode == (1 if which == "buggy" else 0), run.stderr
-            out[(fmt, which)] = run.stdout
+    for which in ("buggy", "correct"):
+        status = 1 if which == "buggy" else 0
+        run = run_grade("--format", "json", "--output", root / f"{which}.json", "--examples", "40",
+                        root / which, cwd=root)
+        assert run.returncode == status, run.stderr
+        out[("json", which)] = (root / f"{which}.json").read_text(encoding="utf-8")
+        for fmt in ("gradescope", "github", "junit", "markdown", "html"):
+            rendered = run_grade("render", root / f"{which}.json", "--format", fmt, cwd=root)
+            assert rendered.returncode == status, rendered.stderr
+            out[(fmt, which)] = rendered.stdout
+    direct = run_grade("--format", "gradescope", "--examples", "40", root / "buggy", cwd=root)
+    assert direct.returncode == 1, direct.stderr
+    out[("gradescope-direct", "buggy")] = direct.stdout
     return out
 
 
@@ -140,6 +155,14 @@ def test_gradescope_results_follow_the_spec_and_add_up(runs, which):
             assert check["diagnoses"][0]["id"] in test["output"]
             assert "```python" in test["output"]          # the example, as code
             assert test["extra_data"]["diagnoses"] == [d["id"] for d in check["diagnoses"]]
+
+
+def test_grade_format_gives_what_grade_render_gives(runs):
+    direct, rendered = (strict_json(runs[(k, "buggy")]) for k in ("gradescope-direct", "gradescope"))
+    assert validate_gradescope(direct) == []
+    for doc in (direct, rendered):
+        del doc["execution_time"]
+    assert direct == rendered   # same seed, same grading, same renderer
 
 
 def test_the_gradescope_validator_rejects_what_gradescope_rejects():
@@ -339,7 +362,8 @@ def test_html_is_self_contained_and_escapes_the_student():
     assert "b" not in parser.tags          # the student's <b> is text, not markup
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+@pytest.mark.skipif(shutil.which("dot") is None or importlib.util.find_spec("graphviz") is None,
+                    reason="needs Graphviz: its dot program and the graphviz package (micrograde[pictures])")
 def test_html_report_draws_the_failing_example(runs):
     page = runs[("html", "buggy")]
     assert "<svg" in page and "got 1.0" in page   # a + a: grad expected 2.0, got 1.0

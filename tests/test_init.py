@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -29,6 +30,13 @@ from test_formats import reporter, strict_json, validate_github, validate_grades
 
 REFERENCE = REPO / "reference" / "engine.py"
 SETUP_TIMEOUT = 300
+
+
+def overwrite_in_add() -> str:
+    """The classic bug, in ``+`` only: its ``_backward`` assigns (``=``) where it must add (``+=``)."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    return text.replace("self.grad += out.grad", "self.grad = out.grad", 1) \
+               .replace("other.grad += out.grad", "other.grad = out.grad", 1)
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +52,28 @@ def gradescope(tmp_path_factory) -> Path:
         z.extractall(root / "source")
     for name in ("setup.sh", "run_autograder"):   # zipfile drops the mode; Gradescope keeps it
         (root / "source" / name).chmod(0o755)
+    _preinstalled_dependencies(root / "micrograde-venv")
     done = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=_env(root), capture_output=True,
                           text=True, timeout=SETUP_TIMEOUT)
     assert done.returncode == 0, done.stdout + done.stderr
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     return root
+
+
+def _preinstalled_dependencies(venv: Path) -> None:
+    """Stand in for an image whose pip can download: this interpreter's packages, visible to the venv.
+
+    setup.sh makes its venv with --system-site-packages, which sees the *base*
+    interpreter's packages; when the tests run in a virtual environment (as CI
+    does), the grader's dependencies are not there. A .pth file in the venv
+    (setup.sh keeps an existing venv's files) lists this environment's
+    site-packages after the venv's own, so pip finds them installed and
+    downloads nothing, and the venv's own copy of the grader still comes first.
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    site = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (Path(site) / "micrograde-test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
 
 
 def _env(root: Path, **extra) -> dict:
@@ -93,8 +118,7 @@ def test_gradescope_grades_a_correct_submission_with_full_marks(gradescope):
 
 
 def test_gradescope_names_the_misconception_of_a_buggy_submission(gradescope):
-    buggy = REFERENCE.read_text(encoding="utf-8").replace("+=", "=")
-    doc = run_autograder(gradescope, {"value.py": buggy})
+    doc = run_autograder(gradescope, {"value.py": overwrite_in_add()})
     assert 0 < doc["score"] < 20
     failed = [t for t in doc["tests"] if t["status"] == "failed"]
     assert failed and all("grad-overwrite" in t["output"] for t in failed)
@@ -175,7 +199,7 @@ def test_github_steps_run_and_the_reporter_adds_up_the_points(gradescope, tmp_pa
     if engine != "missing":
         text = REFERENCE.read_text(encoding="utf-8")
         make_exercise(repo / "exercises" / "04_engine", "04_engine",
-                      text if engine == "correct" else text.replace("+=", "="))
+                      text if engine == "correct" else overwrite_in_add())
     output, summary = tmp_path / "output", tmp_path / "summary"
     env = _env(gradescope, GITHUB_OUTPUT=str(output), GITHUB_STEP_SUMMARY=str(summary),
                PATH=f"{venv_bin}{os.pathsep}{os.environ['PATH']}")

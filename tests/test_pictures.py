@@ -20,12 +20,19 @@ from harness import pictures
 
 REFERENCE = REPO / "reference" / "engine.py"
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+def overwrite_in_add() -> str:
+    """The classic bug, in ``+`` only: its ``_backward`` assigns (``=``) where it must add (``+=``)."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    return text.replace("self.grad += out.grad", "self.grad = out.grad", 1) \
+               .replace("other.grad += out.grad", "other.grad = out.grad", 1)
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None or importlib.util.find_spec("graphviz") is None,
                                reason="needs Graphviz: its dot program and the graphviz package (micrograde[pictures])")
 
 
 def _buggy(root: Path) -> Path:
-    return make_exercise(root / "ex", "04_engine", REFERENCE.read_text(encoding="utf-8").replace("+=", "="))
+    return make_exercise(root / "ex", "04_engine", overwrite_in_add())
 
 
 def _texts(svg_path: Path) -> list:

@@ -7,6 +7,7 @@ JUnit XML that pytest itself writes.
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -19,6 +20,13 @@ from support import EXERCISES, REPO, make_exercise, make_exercises
 REFERENCE = REPO / "reference" / "engine.py"
 HOSTILE = REPO / "tests" / "hostile"
 TIMEOUT = 300
+
+
+def overwrite_in_add() -> str:
+    """The classic bug, in ``+`` only: its ``_backward`` assigns (``=``) where it must add (``+=``)."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    return text.replace("self.grad += out.grad", "self.grad = out.grad", 1) \
+               .replace("other.grad += out.grad", "other.grad = out.grad", 1)
 
 
 def pytest_run(*args, cwd: Path) -> subprocess.CompletedProcess:
@@ -57,8 +65,7 @@ def test_reference_solutions_pass_every_check_with_points_in_the_report(tmp_path
 
 
 def test_a_buggy_engine_fails_with_the_diagnosis_as_the_failure_text(tmp_path):
-    buggy = REFERENCE.read_text(encoding="utf-8").replace("+=", "=")
-    make_exercise(tmp_path / "exercises" / "04_engine", "04_engine", buggy)
+    make_exercise(tmp_path / "exercises" / "04_engine", "04_engine", overwrite_in_add())
     spy = tmp_path / "conftest.py"   # counts how often an exercise is graded
     spy.write_text(
         "import harness.grading as g\n"
@@ -74,7 +81,8 @@ def test_a_buggy_engine_fails_with_the_diagnosis_as_the_failure_text(tmp_path):
     assert done.returncode == 1, done.stdout[-3000:]
     assert "grad-overwrite" in done.stdout
     assert "Smallest failing example" in done.stdout and "expected 2.0, got 1.0" in done.stdout
-    assert "3 failed, 3 passed" in done.stdout
+    counts = re.search(r"(\d+) failed, (\d+) passed", done.stdout)
+    assert counts and int(counts[1]) >= 1 and int(counts[1]) + int(counts[2]) == len(rubric_checks("04_engine"))
     assert (tmp_path / "graded.txt").read_text() == "1"   # once for its six items
 
 
@@ -90,9 +98,8 @@ def project_with_its_own_suite(root: Path) -> Path:
     (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["tests"]\n')
     (root / "tests").mkdir()
     (root / "tests" / "test_own.py").write_text("def test_own():\n    assert 1 + 1 == 2\n")
-    buggy = REFERENCE.read_text(encoding="utf-8").replace("+=", "=")
-    make_exercise(root / "tests" / "fixture_engine", "04_engine", buggy)
-    make_exercise(root / "tests" / "fixtures" / "deeper", "04_engine", buggy)
+    make_exercise(root / "tests" / "fixture_engine", "04_engine", overwrite_in_add())
+    make_exercise(root / "tests" / "fixtures" / "deeper", "04_engine", overwrite_in_add())
     return root
 
 
