@@ -20,7 +20,7 @@ from html import escape
 
 from harness import pictures
 from harness.render._shared import points, printable
-from harness.render.html import page
+from harness.render.html import page, text_html
 from harness.results import Diagnosis, Report
 
 
@@ -47,7 +47,9 @@ def report_html(students: list, title: str = "Class report") -> str:
     body = [f"<h1>{escape(title)}</h1>", _overview(students, graded),
             "<h2>Score distribution</h2>", _distribution(graded),
             "<h2>Checks</h2>", _checks(graded),
-            "<h2>Misconceptions</h2>", _misconceptions(graded),
+            "<h2>Misconceptions</h2>", _misconceptions(graded, named=True),
+            "<h2>Other failures</h2>", "<p>Submissions that did not run, or wrong numbers without a "
+            "misconception's name.</p>", _misconceptions(graded, named=False),
             "<h2>Students</h2>", _students(students)]
     return page(title, body)
 
@@ -107,19 +109,23 @@ def misconceptions(students: list) -> tuple:
     return who, best
 
 
-def _misconceptions(graded: list) -> str:
+def _misconceptions(graded: list, named: bool) -> str:
+    """The catalogue's misconceptions (``named``), or the failures it has no name for."""
+    from harness.diagnose import GENERIC_TITLES   # ids that name what happened, not a misconception
     who, best = misconceptions(graded)
-    if not who:
-        return "<p>No failures: every student passed every check.</p>"
-    rows = ["<table>", "<tr><th>Misconception</th><th>Students</th><th>One example (the smallest)</th></tr>"]
-    for ident in sorted(who, key=lambda i: (-len(who[i]), i)):
+    shown = sorted((i for i in who if (i not in GENERIC_TITLES) == named), key=lambda i: (-len(who[i]), i))
+    if not shown:
+        return "<p>None.</p>" if named else "<p>None: every failure has a name.</p>"
+    rows = ["<table>", f"<tr><th>{'Misconception' if named else 'What happened'}</th><th>Students</th>"
+            "<th>One example (the smallest)</th></tr>"]
+    for ident in shown:
         d = best[ident]
         names = ", ".join(escape(n) for n in sorted(who[ident]))
         drawing = pictures.inline_svg(d.graph)
-        rows.append(f"<tr><td><code>{escape(ident)}</code><br>{escape(d.title or d.message)}</td>"
+        example = (f"<pre><code>{escape(d.example)}</code></pre>" if d.example else f"<p>{text_html(d.message)}</p>")
+        rows.append(f"<tr><td><code>{escape(ident)}</code><br>{text_html(d.title or d.message)}</td>"
                     f'<td class="num">{len(who[ident])} of {len(graded)}'
-                    f"<details><summary>who</summary>{names}</details></td>"
-                    f"<td><pre><code>{escape(d.example or d.message)}</code></pre>"
+                    f"<details><summary>who</summary>{names}</details></td><td>{example}"
                     + (f'<div class="picture">{drawing}</div>' if drawing else "") + "</td></tr>")
     return "\n".join(rows + ["</table>"])
 
