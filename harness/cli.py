@@ -31,7 +31,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="grade", description="Grade micrograd-style autograd exercises.")
+    p = _Parser(prog="grade", description="Grade micrograd-style autograd exercises.",
+                epilog="Also: " + ", ".join(f"grade {name}" for name in SUBCOMMANDS) + " (each with --help).")
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="an exercise folder or a folder of them (default: ./exercises)")
     p.add_argument("--reference", action="store_true",
