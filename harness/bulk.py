@@ -47,7 +47,7 @@ def run_bulk(args: argparse.Namespace) -> int:
     root, out = Path(args.bulk), Path(args.output_dir or "grades")
     _check_usage(args, root, out)
     started = time.monotonic()
-    students, todo = _plan(root, out, args.exercise, Options(seed=args.seed, examples=args.examples))
+    files, todo = _plan(root, out, args.exercise, Options(seed=args.seed, examples=args.examples))
     progress = _Progress(len(todo)) if sys.stderr.isatty() else None
     faults = _grade_all(todo, args.jobs, progress)
     for task in todo:   # a safety net: every submission gets its row, whatever happened
@@ -55,7 +55,7 @@ def run_bulk(args: argparse.Namespace) -> int:
             faults += 1
             write_json(Path(task["json"]), {"version": 1, "error": "no result was recorded for this submission",
                                             "submission": _meta(task)})
-    results = [saved.load(out / f"{safe_name(student)}.json") for student in students]
+    results = [saved.load(f) for f in files]
     _write_outputs(results, out, f"{args.exercise}: {len(results)} submissions")
     if args.graphs:   # the example of each misconception that report.html shows
         from harness.pictures import draw_all
@@ -64,7 +64,7 @@ def run_bulk(args: argparse.Namespace) -> int:
                   if d.graph], Path(args.graphs), sys.stderr)
     seconds = time.monotonic() - started
     rate = f", {len(todo) / seconds * 60:.0f} per minute" if todo and seconds > 0 else ""
-    print(f"Graded {len(todo)} submissions ({len(students) - len(todo)} unchanged, skipped) in "
+    print(f"Graded {len(todo)} submissions ({len(files) - len(todo)} unchanged, skipped) in "
           f"{seconds:.1f} s{rate}.\nWrote {out / 'grades.csv'}, {out / 'report.html'} and one JSON file "
           f"per student in {out}.")
     if faults:
@@ -87,7 +87,7 @@ def _check_usage(args: argparse.Namespace, root: Path, out: Path) -> None:
 
 
 def _plan(root: Path, out: Path, exercise: str, options: Options) -> tuple:
-    """(every student's name, the tasks of those not graded yet by this grader with this content)."""
+    """(every student's JSON file, the tasks of those not graded yet by this grader with this content)."""
     from harness.submissions import content_hash, find_submissions, student_name
     entries = find_submissions(root)
     if not entries:
@@ -96,15 +96,20 @@ def _plan(root: Path, out: Path, exercise: str, options: Options) -> tuple:
     stems = [student_name(e) for e in entries]
     # alice.py and alice.zip side by side: both keep their full names
     names = [s if stems.count(s) == 1 else e.name for e, s in zip(entries, stems)]
-    grader, todo = grader_key(exercise, options), []
-    for entry, student in zip(entries, names):
-        json_path = out / f"{safe_name(student)}.json"
+    stems = [safe_name(n) for n in names]
+    # two names that make the same file name (a b, a_b) each get a mark of their own
+    stems = [s if stems.count(s) == 1 else f"{s}-{hashlib.sha256(e.name.encode()).hexdigest()[:8]}"
+             for s, e in zip(stems, entries)]
+    grader, todo, files = grader_key(exercise, options), [], []
+    for entry, student, stem in zip(entries, names, stems):
+        json_path = out / f"{stem}.json"
+        files.append(json_path)
         digest = content_hash(entry)
         if not _already_graded(json_path, digest, grader):
             todo.append({"student": student, "path": str(entry), "sha256": digest, "grader": grader,
                          "exercise": exercise, "seed": options.seed, "examples": options.examples,
                          "json": str(json_path)})
-    return names, todo
+    return files, todo
 
 
 def _meta(task: dict) -> dict:

@@ -124,8 +124,8 @@ def draw_all(wanted: list, folder: Path, log: TextIO) -> list:
 
 
 def safe_name(text: str) -> str:
-    """A file name from an exercise, check or student name: letters, digits, - _ . only."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "example"
+    """A file name from an exercise, check or student name: letters (any script), digits, - _ . only."""
+    return re.sub(r"[^\w.-]+", "_", text).strip("._")[:100] or "unnamed"
 
 
 def _title(exercise: str, check: str, d: Diagnosis) -> str:

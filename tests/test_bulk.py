@@ -235,3 +235,15 @@ def test_extract_zip_keeps_safe_members_and_names_the_rest(tmp_path):
     assert (tmp_path / "x" / "hw" / "value.py").read_text() == "x = 1\n"
     assert not (tmp_path / "up.py").exists()
     assert len(warnings) == 2 and all("outside" in w for w in warnings)
+
+
+def test_names_in_any_script_and_look_alike_names_keep_their_own_rows(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("a b", "a_b", "李雷"):
+        (subs / f"{name}.py").write_text("raise SystemExit(3)\n")   # cheap: nothing to grade
+    run = run_grade("--bulk", subs, "--exercise", "04_engine", "--jobs", "2", "--output-dir", tmp_path / "out",
+                    cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert set(rows(tmp_path / "out")) == {"a b", "a_b", "李雷"}
+    assert len(list((tmp_path / "out").glob("*.json"))) == 3 and (tmp_path / "out" / "李雷.json").is_file()
