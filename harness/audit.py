@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import catalogue
+from harness import catalogue, models
 from harness import rubric as rubrics
 from harness.exercise import Target, reference_folder
 from harness.grading import Options, grade_exercise
@@ -79,9 +79,14 @@ def in_scope(defect: Defect, rubric) -> bool:
 
 
 def model_source(model: Model) -> str:
+    """``value.py`` for a model; the engine itself goes beside it as ``bug_model.py``.
+
+    The engine is copied into the submission folder so that its frames and
+    closures are the submission's, as a student's would be.
+    """
     defects = ", ".join(f"Defect.parse({str(d)!r})" for d in sorted(model.defects))
     return ("# A bug model written out as a submission by grade --audit.\n"
-            "from harness.models import Defect, Model, model_class\n\n"
+            "from bug_model import Defect, Model, model_class\n\n"
             f"Value = model_class(Model(frozenset({{{defects}}}), {model.derived!r}))\n")
 
 
@@ -114,6 +119,7 @@ def _grade_one(job) -> tuple:
     else:
         folder = Path(tempfile.mkdtemp(prefix="micrograde-audit-"))
         (folder / rubric.files[0]).write_text(source, encoding="utf-8")
+        shutil.copyfile(models.__file__, folder / "bug_model.py")
     try:
         result = grade_exercise(Target(folder, rubric), folder, options, str(folder))
     finally:

@@ -16,6 +16,7 @@ Three steps, all on behaviour (never the text of the student's file):
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from harness import judge
@@ -23,6 +24,12 @@ from harness.graph import Graph, build
 from harness.models import LECTURE_STYLE, WRONG_DERIVATIVES, Defect, Style, model_class
 from harness.ops import OPS_BY_NAME
 from harness.probes import Probe
+
+
+# How many valid topological orders a model is tried in before a probe counts
+# against it: an assigning backward, or one without a visited set, depends on
+# the order a student's set happened to iterate in.
+ORDERS = 8
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,7 @@ class Outcome:
     data: tuple = ()
     grad: tuple = ()
     where: tuple = ()            # student only: where each node's _backward was written
-    raised: tuple = ()           # student only: (exception type, raised inside the student's code)
+    raised: tuple = ()           # student only: (exception type, inside the student's code, message)
 
     def matches(self, other: "Outcome") -> bool:
         if self.error or other.error:
@@ -55,7 +62,8 @@ def student_outcome(answer, graph: Graph) -> Outcome | None:
         node = error.get("node")
         where = str(error.get("where", ""))
         stage = "backward" if "backward" in where else "read" if "reading" in where else "build"
-        raised = (str(error.get("type", "")), isinstance(error.get("file"), str))
+        raised = (str(error.get("type", "")), isinstance(error.get("file"), str),
+                  str(error.get("message", ""))[:200])
         return Outcome(error=(node if isinstance(node, int) else -1, stage), raised=raised)
     columns = []
     for fld in ("data", "grad"):
@@ -92,6 +100,7 @@ class Findings:
     wildcards: list = field(default_factory=list)    # wrong derivatives no model predicts
     unexplained: set = field(default_factory=set)    # probe indices nothing explains
     consequences: set = field(default_factory=set)   # probe indices explained by a rule
+    verdicts: object = None                          # the Verdicts the search used
 
     def all_defects(self) -> list:
         seen = dict.fromkeys([d for d, _ in self.rules] + sorted(self.defects) + self.wildcards)
@@ -99,8 +108,12 @@ class Findings:
 
 
 def analyse(probes: list, outcomes: list, families: set, backward: bool, deep: bool,
-            facts: dict | None = None) -> Findings:
-    """Steps 1 to 3 over the probes and the student's outcomes on them."""
+            facts: dict | None = None, unsearched: set = frozenset()) -> Findings:
+    """Steps 1 to 3 over the probes and the student's outcomes on them.
+
+    Probes in ``unsearched`` (graphs of thousands of nodes) get the rules but
+    not the model search, whose cost grows with every candidate model.
+    """
     style = infer_style(probes, outcomes)
     findings = Findings(style)
     reference = model_class(style.model())
@@ -120,9 +133,12 @@ def analyse(probes: list, outcomes: list, families: set, backward: bool, deep: b
             findings.unexplained.add(i)
         elif not outcome.error and not _all_close(outcome.data, expected.data):
             findings.unexplained.add(i)   # a wrong value no single operation explains
-        else:
+        elif i not in unsearched:
             eligible.append(i)
     _drop_derived(findings, style)
+    _drop_shared_errors(findings, probes, outcomes)
+    _same_cause(findings, outcomes)
+    _arithmetic_consequences(findings, outcomes)
     if any(d.id == "missing-operation" for d, _ in findings.rules):
         # `a - b` written as `a + (-b)` fails inside __sub__ when unary - is missing.
         for i in sorted(findings.unexplained):
@@ -156,14 +172,18 @@ def _rule(probe: Probe, outcome: Outcome, expected: Outcome, families: set, styl
     leaves = len(graph.leaves)
     if outcome.error and outcome.error[1] == "build":
         node = outcome.error[0]
+        kind, in_student_code, message = outcome.raised or ("", True, "")
+        if kind == "TypeError" and "unhashable" in message:
+            return Defect("value-identity", "", "unhashable")  # __eq__ without __hash__
         if node < leaves:
             return None
         op = OPS_BY_NAME[graph.nodes[node - leaves].op]
+        if kind not in ("TypeError", "AttributeError"):
+            return None  # ZeroDivisionError and the like: the values, not the operand
         if op.operand == "number-right":
             return Defect("number-operand", op.family)
         if op.operand == "number-left":
             return Defect("reflected-operand", op.family)
-        kind, in_student_code = outcome.raised or ("", True)
         if kind in ("TypeError", "AttributeError") and not in_student_code:
             return Defect("missing-operation", op.family)  # Python found no method to call
         return None
@@ -196,7 +216,64 @@ def _drop_derived(findings: Findings, style: Style) -> None:
     # A number operand is only at fault when the same operation between Values is right.
     findings.rules = [(d, i) for d, i in findings.rules
                       if not (d.id in ("number-operand", "reflected-operand") and d.variant == "value"
-                              and d.family in wrong)]
+                              and (d.family in wrong or style.bases(d.family) & wrong))]
+
+
+def _arithmetic_consequences(findings: Findings, outcomes) -> None:
+    """Once a forward value is known wrong, a later division by zero or overflow follows from it."""
+    if not any(d.id == "wrong-forward" for d, _ in findings.rules):
+        return
+    for i in sorted(findings.unexplained):
+        outcome = outcomes[i]
+        if outcome is not None and outcome.error and outcome.raised[:1] in (
+                ("ZeroDivisionError",), ("OverflowError",), ("ValueError",)):
+            findings.unexplained.discard(i)
+            findings.consequences.add(i)
+
+
+def _same_cause(findings: Findings, outcomes) -> None:
+    """An error raised with the same type and message as one a rule explained has its cause.
+
+    ``-a`` written as ``a * -1`` fails exactly like ``a * 2`` when numbers on
+    the right are not handled.
+    """
+    def signature(outcome):  # 'int' and 'float' operands fail alike
+        return outcome.raised[0], re.sub(r"'(int|float|bool)'", "'number'", outcome.raised[2])
+
+    causes = {}
+    for defect, i in findings.rules:
+        if outcomes[i] is not None and outcomes[i].error and outcomes[i].raised:
+            causes.setdefault(signature(outcomes[i]), defect)
+    for i in sorted(findings.unexplained):
+        outcome = outcomes[i]
+        if outcome is not None and outcome.error and outcome.raised:
+            cause = causes.get(signature(outcome))
+            if cause is not None:
+                findings.rules.append((cause, i))
+                findings.unexplained.discard(i)
+                findings.consequences.add(i)
+
+
+def _drop_shared_errors(findings: Findings, probes, outcomes) -> None:
+    """A number operand is at fault only when the same operation between Values works."""
+    broken = set()
+    for probe, outcome in zip(probes, outcomes):
+        if probe.kind == "iso" and outcome and outcome.error and probe.graph.nodes[0].op == probe.family:
+            broken.add(probe.family)
+    kept = []
+    numbers_broken = {d.family for d, _ in findings.rules if d.id == "number-operand" and not d.variant}
+    for defect, i in findings.rules:
+        if defect.id in ("number-operand", "reflected-operand") and not defect.variant \
+                and defect.family in broken:
+            findings.consequences.discard(i)
+            findings.unexplained.add(i)
+        elif defect.id == "reflected-operand" and not defect.variant and numbers_broken:
+            # `2 + a` calls `a + 2`: the number on the right is the cause (see _same_cause)
+            findings.consequences.discard(i)
+            findings.unexplained.add(i)
+        else:
+            kept.append((defect, i))
+    findings.rules = kept
 
 
 def candidates(families: set, style: Style, deep: bool, facts: dict) -> list:
@@ -218,24 +295,44 @@ def candidates(families: set, style: Style, deep: bool, facts: dict) -> list:
     return out
 
 
+class Verdicts:
+    """Whether a set of defects gives the student's numbers on a graph, in some order."""
+
+    def __init__(self, style: Style):
+        self.style = style
+        self.classes: dict = {}
+
+    def model(self, defects: frozenset, flip: int = 0) -> type:
+        """The model's Value class in order ``flip`` (cached: classes are built once)."""
+        key = (defects, flip)
+        if key not in self.classes:
+            self.classes[key] = model_class(self.style.model(defects), flip)
+        return self.classes[key]
+
+    def __call__(self, defects: frozenset, graph: Graph, outcome: Outcome):
+        """True: it gives them; False: it cannot, in any order; None: it depends on the order."""
+        predicted = []
+        for flip in range(ORDERS):
+            predicted.append(model_outcome(self.model(defects, flip), graph, True))
+            if outcome.matches(predicted[-1]):
+                return True
+        return False if all(p.matches(predicted[0]) for p in predicted) else None
+
+
 def _search_models(findings: Findings, probes, outcomes, eligible, families, deep, facts) -> None:
     style = findings.style
-    classes: dict = {}
+    findings.verdicts = judge_models = Verdicts(style)
 
     def verdict(defects: frozenset, i: int):
-        """True: the model gives the student's numbers; False: it cannot; None: it depends on order."""
-        predicted = []
-        for flip in (False, True):
-            cls = classes.get((defects, flip))
-            if cls is None:
-                cls = classes[(defects, flip)] = model_class(style.model(defects), flip)
-            predicted.append(model_outcome(cls, probes[i].graph, True))
-            if outcomes[i].matches(predicted[-1]):
-                return True
-        return False if predicted[0].matches(predicted[1]) else None
+        return judge_models(defects, probes[i].graph, outcomes[i])
 
     def misses(defects: frozenset, indices) -> list:
         return [i for i in indices if verdict(defects, i) is False]
+
+    def score(defects: frozenset) -> tuple:
+        """Fewer probes it cannot give, then more it gives exactly (not just maybe)."""
+        verdicts = [verdict(defects, i) for i in eligible]
+        return verdicts.count(False), -verdicts.count(True)
 
     current = frozenset()
     wrong = misses(current, eligible)
@@ -248,12 +345,13 @@ def _search_models(findings: Findings, probes, outcomes, eligible, families, dee
             trial = current | {defect}
             if len(misses(trial, wrong)) == len(wrong):   # cheap first: it must fix something
                 continue
-            now = misses(trial, eligible)
-            if len(now) < len(wrong) and (best is None or len(now) < len(best[1])):
+            now = score(trial)
+            if now[0] < len(wrong) and (best is None or now < best[1]):
                 best = (defect, now)
         if best is None:
             break
-        current, wrong = current | {best[0]}, best[1]
+        current = current | {best[0]}
+        wrong = misses(current, eligible)
     for defect in sorted(current, reverse=True):   # a later pick may make an earlier one needless
         if len(misses(current - {defect}, eligible)) <= len(wrong):
             current = current - {defect}
@@ -268,6 +366,15 @@ def _search_models(findings: Findings, probes, outcomes, eligible, families, dee
                 findings.wildcards.append(defect)
     wild = {d.family for d in findings.wildcards}
     covered = set().union(wild, *(style.users(f) for f in wild))
-    for i in unexplained:
-        if not ({OPS_BY_NAME[n.op].family for n in probes[i].graph.nodes} & covered):
-            findings.unexplained.add(i)
+
+    def uncovered(indices):
+        return [i for i in indices if not ({OPS_BY_NAME[n.op].family for n in probes[i].graph.nodes} & covered)]
+
+    if findings.wildcards:  # picks made only to explain what the wrong derivative explains go
+        rest = uncovered(eligible)
+        for defect in sorted(current, reverse=True):
+            if len(misses(current - {defect}, rest)) <= len(misses(current, rest)):
+                current = current - {defect}
+        findings.defects = current
+        unexplained = misses(current, rest)
+    findings.unexplained.update(uncovered(unexplained))

@@ -12,6 +12,7 @@ Standard library and the operation table only.
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -68,7 +69,8 @@ WRONG_DERIVATIVES = {
     "sub": {"sign": lambda x, y, o: (1.0, 1.0)},
     "neg": {"sign": lambda x, y, o: (1.0,)},
     "div": {"sign": lambda x, y, o: (1.0 / y, x / (y * y))},
-    "pow": {"power-not-lowered": lambda x, k, o: (k * x ** k,)},
+    "pow": {"power-not-lowered": lambda x, k, o: (k * x ** k,),
+            "missing-k": lambda x, k, o: (x ** (k - 1),)},
     "exp": {"uses-input": lambda x, k, o: (x,)},
     "tanh": {"uses-input": lambda x, k, o: (1.0 - x * x,),
              "not-squared": lambda x, k, o: (1.0 - o,)},
@@ -89,12 +91,14 @@ _DUNDERS = {  # row -> (method name, how the method's arguments map to the row)
 _SELF_WORK_LIMIT = 200_000  # a no-visited topological sort can blow up: stop early
 
 
-def model_class(model: Model, flip: bool = False) -> type:
+def model_class(model: Model, flip: int = 0) -> type:
     """A Value class that behaves like ``model``.
 
-    ``flip`` visits every node's inputs in the other order. Both give a valid
-    topological order; they differ only where the result depends on which
-    order is taken (an assigning ``_backward``: the last assignment wins).
+    ``flip`` (0 to 7) chooses the order in which each node's inputs are
+    visited, from the node's creation index (so every run is the same). All give
+    valid topological orders; they differ only where the result depends on the
+    order taken (an assigning ``_backward``: the last assignment wins; a sort
+    without a visited set).
     """
     defects = model.defects
     derived = dict(model.derived)
@@ -104,14 +108,17 @@ def model_class(model: Model, flip: bool = False) -> type:
                    for d in defects)
 
     identity_by_data = has("value-identity")
+    created = itertools.count()
 
     class Value:
-        __slots__ = ("data", "grad", "_prev", "_backward", "_op", "__weakref__")
+        __slots__ = ("data", "grad", "_prev", "_backward", "_op", "_n", "__weakref__")
 
         def __init__(self, data, _children=(), _op=""):
+            self._n = next(created)  # creation order: deterministic, unlike id()
             self.data = data
             self.grad = 0.0
-            self._prev = tuple(dict.fromkeys(_children)) if identity_by_data else tuple(_children)
+            # Children are a set in the lecture (``b * b`` has one child): deduplicate.
+            self._prev = tuple(dict.fromkeys(_children))
             self._backward = lambda: None
             self._op = _op
 
@@ -234,14 +241,17 @@ def _family_code(code, family: str):
 FAMILY_ORDER = ("add", "mul", "sub", "neg", "div", "pow", "exp", "tanh", "relu")
 
 
-def _backward_pass(root, defects, flip: bool = False) -> None:
+def _backward_pass(root, defects, flip: int = 0) -> None:
     """``backward()`` with the engine-level defects of ``defects``."""
     ids = {d.id: d for d in defects}
     if "missing-grad-seed" not in ids:
         root.grad = 1.0
     order = ids.get("wrong-topological-order")
     repeated = ids.get("repeated-backward")
-    children = (lambda v: v._prev[::-1]) if flip else (lambda v: v._prev)
+    # Order k reverses a node's inputs when bit (creation index mod 3) of k is set:
+    # 0 is as given, 7 reverses everywhere, and any three nodes in different
+    # classes get every combination.
+    children = lambda v: v._prev[::-1] if (flip >> (v._n % 3)) & 1 else v._prev  # noqa: E731
     if repeated is not None and repeated.variant == "recursive":
         _recursive_backward(root, children, [0])
         return

@@ -125,18 +125,26 @@ OPS_BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
 FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(op.family for op in OPS))
 
 
-def rows_of(names) -> tuple[Op, ...]:
-    """The rows named by ``names``: row names (``radd``) or families (``add``).
+# Names for the row of a family that reads two Values and no plain number.
+VALUES_ONLY = {f"{op.family}_values": op.name for op in OPS if op.operand == "values"}
 
-    A family stands for all of its rows. Unknown names raise ``KeyError``
-    naming the first unknown one, so a rubric can report it.
+
+def rows_of(names) -> tuple[Op, ...]:
+    """The rows named by ``names``: families, rows, or ``<family>_values``.
+
+    A family (``add``) stands for all of its rows: ``a + b``, ``a + 2`` and
+    ``2 + a``. A row name (``radd``) is that row alone; ``add_values`` is
+    ``a + b`` alone. Unknown names raise ``KeyError`` naming the first unknown
+    one, so a rubric can report it.
     """
     rows: dict[str, Op] = {}
     for name in names:
-        if name in OPS_BY_NAME:
-            rows[name] = OPS_BY_NAME[name]
-        elif name in FAMILIES:
+        if name in FAMILIES:
             rows.update((op.name, op) for op in OPS if op.family == name)
+        elif name in VALUES_ONLY:
+            rows[VALUES_ONLY[name]] = OPS_BY_NAME[VALUES_ONLY[name]]
+        elif name in OPS_BY_NAME:
+            rows[name] = OPS_BY_NAME[name]
         else:
             raise KeyError(name)
     return tuple(op for op in OPS if op.name in rows)

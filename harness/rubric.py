@@ -169,7 +169,7 @@ def _ops(names: Any, source: str, key: str) -> tuple:
         return ops_table.rows_of(names)
     except KeyError as exc:
         raise RubricError(source, key, f"unknown operation {exc.args[0]!r}; known: "
-                          f"{', '.join(ops_table.FAMILIES + tuple(ops_table.OPS_BY_NAME))}") from None
+                          f"{', '.join(ops_table.FAMILIES + tuple(ops_table.VALUES_ONLY) + tuple(ops_table.OPS_BY_NAME))}") from None
 
 
 def _get(data: dict, key: str, types, source: str, prefix: str = ""):
