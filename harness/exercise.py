@@ -81,12 +81,45 @@ def target_for(folder: Path, exercise: str) -> Target:
 
 def sources(folder: Path, rubric: rubrics.Rubric) -> tuple:
     """What the worker loads, in order, or a reason the submission cannot be loaded."""
-    found = []
+    found, why_not, _ = load_plan(folder, rubric)
+    return found, why_not
+
+
+def load_plan(folder: Path, rubric: rubrics.Rubric) -> tuple:
+    """(sources, reason it cannot be loaded, warnings) for the submission in ``folder``.
+
+    Each of the rubric's files (``value.py``) may come as itself, as a notebook
+    of the same name (``value.ipynb``), or from the folder's only notebook,
+    whatever its name, which then holds every file it is needed for (the
+    lecture's one notebook with ``Value``, ``Neuron`` and ``MLP``). When both
+    ``value.py`` and ``value.ipynb`` are there, the ``.py`` file is graded and a
+    warning says so: it is what an editor saves, and what ``import value`` finds.
+    """
+    from harness.notebook import NotebookError, code_cells  # late: nbformat for notebooks only
+    found, warnings, loaded = [], [], {}   # loaded: notebook -> the module it became
+    notebooks = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
     for filename in rubric.files:
-        if not (folder / filename).is_file():
-            return None, f"{filename} not found in {folder}"
-        found.append({"module": Path(filename).stem, "file": filename})
-    return found, ""
+        module, py = Path(filename).stem, folder / filename
+        notebook = py.with_suffix(".ipynb")
+        if py.is_file():
+            if notebook.is_file():
+                warnings.append(f"both {filename} and {notebook.name} are in {folder.name}: "
+                                f"graded {filename}; remove one of them to be sure which is graded")
+            found.append({"module": module, "file": filename})
+            continue
+        if not notebook.is_file() and len(notebooks) == 1:
+            notebook = notebooks[0]
+        if not notebook.is_file():
+            return None, f"{filename} not found in {folder} (nor a notebook {notebook.name})", warnings
+        if notebook in loaded:   # one notebook holding several files runs once
+            found.append({"module": module, "same_as": loaded[notebook]})
+            continue
+        try:
+            found.append({"module": module, "cells": code_cells(notebook)})
+        except NotebookError as exc:
+            return None, str(exc), warnings
+        loaded[notebook] = module
+    return found, "", warnings
 
 
 def reference_folder(rubric: rubrics.Rubric) -> Path:

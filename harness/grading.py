@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import checks, diagnose, example_graph, judge
-from harness.exercise import Target, UsageError, sources
+from harness.exercise import Target, UsageError, load_plan
 from harness.layers import SandboxUnavailable
 from harness.results import CheckResult, ExerciseResult
 from harness.sandbox import WorkerFailure, WorkerProcess, current_layer
@@ -38,7 +38,8 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
     result = ExerciseResult(rubric.name, display_path or str(target.folder), rubric.title,
                             sandbox=layer)
     budget_end = time.monotonic() + rubric.limits.exercise_seconds
-    loaded, why_not = sources(folder, rubric)
+    loaded, why_not, plan_warnings = load_plan(folder, rubric)
+    result.warnings.extend(plan_warnings)
     session = _Session(folder, rubric, loaded) if loaded else None
     load_failure = None if loaded else judge.Failure("import-error", why_not)
     failed: list = []
@@ -88,6 +89,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                     d.graph = d.graph or example_graph.describe(failures[check.name])
     finally:
         if session is not None:
+            result.warnings.extend(session.warnings)
             session.close()
     return result
 
@@ -126,6 +128,7 @@ class _Session:
     def __init__(self, folder: Path, rubric, loaded: list):
         self.folder, self.rubric, self.loaded = folder, rubric, loaded
         self.worker: WorkerProcess | None = None
+        self.warnings: list = []   # from loading: notebook cells skipped (a display package missing)
 
     def asker(self, deadline: float) -> checks.Asker:
         if self.worker is None:
@@ -143,6 +146,9 @@ class _Session:
             detail = f"while importing the submission: {exc.detail}"
             raise _LoadFailed(judge.Failure(exc.kind, detail)) from None
         forbidden = answer.get("forbidden") if isinstance(answer, dict) else None
+        said = answer.get("warnings") if isinstance(answer, dict) else None
+        if isinstance(said, list) and not self.warnings:   # untrusted: short strings only
+            self.warnings = [str(w)[:300] for w in said[:20] if isinstance(w, str)]
         if isinstance(forbidden, list) and forbidden:
             raise _LoadFailed(_forbidden([str(x) for x in forbidden]))
         if not isinstance(answer, dict) or answer.get("ok") is not True:

@@ -59,6 +59,41 @@ def _equal_data_is_same_node(value_class) -> bool:
         return False
 
 
+# Packages a notebook uses only to show things: a cell failing to import one is skipped.
+_DISPLAY_PACKAGES = frozenset({"graphviz", "matplotlib", "IPython", "ipywidgets", "seaborn",
+                               "plotly", "pydot", "PIL", "tqdm"})
+
+
+def _display_failure(exc: BaseException, missing: dict):
+    """Why a notebook cell may be skipped (a display package missing), or None."""
+    if isinstance(exc, ImportError):
+        package = (getattr(exc, "name", None) or "").partition(".")[0]
+        if package in _DISPLAY_PACKAGES:
+            return f"it needs {package}, which is not installed where the grader runs"
+        return None
+    return missing.get(getattr(exc, "name", None))
+
+
+def _top_level_names(text: str) -> set:
+    """The names a cell binds at its top level (imports, defs, classes, assignments)."""
+    import ast
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).partition(".")[0] for a in node.names if a.name != "*")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.With)):
+            for target in ast.walk(node):
+                if isinstance(target, ast.Name) and isinstance(target.ctx, ast.Store):
+                    names.add(target.id)
+    return names
+
+
 class Worker:
     """The state of one worker: the loaded submission and its import guard."""
 
@@ -68,6 +103,7 @@ class Worker:
         self.forbidden: frozenset[str] = frozenset()
         self.seen_forbidden: list[str] = []
         self.cell_files: dict[str, str] = {}
+        self.load_warnings: list[str] = []  # notebook cells skipped for want of a display package
         self.secrets: tuple = ()            # folders of the grader's answers (reference, rubrics)
 
     # -- requests ----------------------------------------------------------
@@ -84,14 +120,16 @@ class Worker:
         for source in request["sources"]:
             name = source["module"]
             try:
-                if "cells" in source:
+                if "same_as" in source:  # one notebook holding several files
+                    module = sys.modules[name] = self.modules[source["same_as"]]
+                elif "cells" in source:
                     module = self._exec_cells(name, source["cells"])
                 else:
                     module = self._import_file(name, source["file"])
             except BaseException as exc:  # SystemExit and KeyboardInterrupt too
                 return self._answer({"error": self.describe(exc, f"importing {source.get('file', name)}")})
             self.modules[name] = module
-        return self._answer({"ok": True})
+        return self._answer({"ok": True, "warnings": self.load_warnings[:20]})
 
     def run_graphs(self, request: dict) -> dict:
         value_class = self.resolve(request["entry"])
@@ -160,12 +198,29 @@ class Worker:
         return self._exec_module(name, path, [code])
 
     def _exec_cells(self, name: str, cells: list) -> types.ModuleType:
-        codes = []
+        """Run a notebook's cells in order; a cell that fails only for want of a display
+        package (graphviz, matplotlib) is skipped with a warning, and so is a later cell
+        that fails on a name such a skipped cell would have defined."""
+        module = self._exec_module(name, os.path.join(self.folder, name + ".ipynb"), [])
+        missing = {"display": "display() exists only in Jupyter",
+                   "get_ipython": "get_ipython() exists only in Jupyter"}
         for index, text in cells:
             filename = f"<cell {index}>"
             self.cell_files[filename] = text
-            codes.append(compile(text, filename, "exec"))
-        return self._exec_module(name, os.path.join(self.folder, name + ".ipynb"), codes)
+            code = compile(text, filename, "exec")
+            try:
+                exec(code, module.__dict__)
+            except (ImportError, NameError) as exc:
+                why = _display_failure(exc, missing)
+                if why is None:
+                    raise
+                skipped = _top_level_names(text)
+                for bound in skipped:
+                    missing.setdefault(bound, f"it uses {bound}, defined in cell {index}, which was skipped")
+                lost = f" (not defined: {', '.join(sorted(skipped))})" if skipped else ""
+                self.load_warnings.append(f"cell {index} skipped: {why}{lost}; "
+                                          "the rest of the notebook was graded")
+        return module
 
     def _exec_module(self, name: str, path: str, codes: list) -> types.ModuleType:
         module = types.ModuleType(name)

@@ -1,0 +1,102 @@
+"""Notebook submissions: a ``.ipynb`` read by the grader, its code cells run by the worker.
+
+The trusted grader parses the notebook with nbformat; the worker only ever
+receives ``[cell number, source]`` pairs and runs them in order, like
+"restart and run all". Cells are numbered from 1 in the order the notebook
+shows them, markdown cells included, so "cell 7, line 3" is the seventh cell
+from the top.
+
+IPython syntax is not Python, so it is skipped here, keeping line numbers:
+
+* a line magic or shell line (``%matplotlib inline``, ``!pip install graphviz``,
+  ``files = !ls``) and a help line (``Value?``) becomes ``pass`` at the same
+  indentation;
+* a cell magic runs its body when the body is Python run once (``%%time``,
+  ``%%capture``): only the magic line becomes blank; any other cell magic
+  (``%%timeit``, ``%%bash``, ``%%html`` ...) skips the whole cell.
+
+A notebook that is not JSON, or JSON that is not a notebook, is a
+``NotebookError`` whose message says why, for the student.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+# Cell magics whose body is Python, run once, in the notebook's namespace.
+RUN_BODY = ("time", "capture", "prun")
+_LINE_MAGIC = re.compile(r"^(\s*)(%|!|\w+\s*=\s*[!%])")
+_HELP = re.compile(r"^(\s*)[\w.]+\?\??\s*$")
+
+
+class NotebookError(Exception):
+    """The file cannot be read as a notebook: the message says why."""
+
+
+def code_cells(path: Path) -> list:
+    """``[[cell number, source], ...]`` of the notebook's code cells, IPython syntax blanked."""
+    try:
+        import nbformat  # late: only notebook submissions pay for it
+    except ImportError:  # pragma: no cover - a dependency of the package
+        raise NotebookError("nbformat is not installed: pip install nbformat") from None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotebookError(f"{path.name} is not a text file ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise NotebookError(f"{path.name} cannot be read ({exc.strerror})") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(text, as_version=4)
+    except nbformat.reader.NotJSONError:
+        raise NotebookError(f"{path.name} is not valid JSON, so not a notebook; "
+                            "save it again from Jupyter (File > Save) or submit a .py file") from None
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for JSON that is not a notebook
+        raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook "
+                            f"({_short(exc)}); save it again from Jupyter or submit a .py file") from None
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if not isinstance(cells, list):
+        raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook (it has no list of cells)")
+    out = []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        if isinstance(source, list):
+            source = "".join(s for s in source if isinstance(s, str))
+        if not isinstance(source, str):
+            raise NotebookError(f"{path.name}: cell {number} has no text as its source")
+        out.append([number, python_only(source)])
+    return out
+
+
+def python_only(source: str) -> str:
+    """The cell with IPython syntax replaced, line for line (same line numbers)."""
+    lines = source.split("\n")
+    first = lines[0].strip() if lines else ""
+    if first.startswith("%%"):
+        magic = first[2:].split()[0] if first[2:].split() else ""
+        if magic not in RUN_BODY:
+            return "\n" * (len(lines) - 1)
+        lines[0] = ""
+    out = []
+    continued = False   # a magic line ending in a backslash goes on
+    for line in lines:
+        skip = continued or _LINE_MAGIC.match(line) or _HELP.match(line)
+        if skip:
+            indent = re.match(r"\s*", line).group(0) if not continued else ""
+            out.append(indent + "pass" if not continued else "")
+            continued = line.rstrip().endswith("\\")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+__all__ = ["NotebookError", "code_cells", "python_only"]
