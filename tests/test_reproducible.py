@@ -17,7 +17,7 @@ from harness.sandbox import current_layer
 from support import CORPUS, make_exercise, run_grade
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
-REPEATS = 3
+REPEATS = 2
 EXAMPLES = "30"
 STUDENTS = {"alice.py": CORPUS / "correct" / "kahn_order.py",
             "bob.py": CORPUS / "buggy" / "assign_grad.py",
