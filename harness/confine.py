@@ -5,13 +5,16 @@ third argument. In order: drop to the worker's own uid (when the grader is
 root), or else drop every capability (root without them cannot raise its
 rlimits, reboot, load modules or open raw sockets), cap the number of
 processes (only where the count is the worker's own: under its own uid or in a
-user namespace), apply Landlock, then tell the grader it is ready. A worker that cannot confine itself exits with status 70
+user namespace), apply Landlock, make ``print`` drop what goes past the
+output limit (so that a correct engine full of debug prints is not failed for
+them), then tell the grader it is ready. A worker that cannot confine itself exits with status 70
 before saying so, which the grader reports as its own fault, not the student's.
 
 Standard library only; everything happens before any student code exists.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import resource
@@ -52,6 +55,36 @@ def _confine(spec: dict) -> None:
     if rules:
         from harness import landlock  # late: only this layer pays for ctypes
         landlock.restrict(rules["read"], rules["write"], rules["abi"])
+    if spec.get("print_bytes") is not None:
+        sys.stdout = sys.__stdout__ = _capped(1, spec["print_bytes"], write_through=False)
+        sys.stderr = sys.__stderr__ = _capped(2, spec["print_bytes"], write_through=True)
+
+
+class _Capped(io.RawIOBase):
+    """Writes to ``fd`` until ``limit`` bytes, then pretends to: the rest is dropped."""
+
+    def __init__(self, fd: int, limit: int):
+        self.fd, self.left = fd, limit
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        data = memoryview(data).cast("B")
+        chunk = data[:max(self.left, 0)]
+        while chunk:
+            try:
+                written = os.write(self.fd, chunk)
+            except OSError:  # the file size limit, or a closed descriptor: keep nothing more
+                self.left = 0
+                break
+            chunk, self.left = chunk[written:], self.left - written
+        return len(data)
+
+
+def _capped(fd: int, limit: int, write_through: bool) -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BufferedWriter(_Capped(fd, limit)), encoding="utf-8",
+                            errors="backslashreplace", write_through=write_through)
 
 
 _PR_CAPBSET_DROP, _PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4

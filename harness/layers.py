@@ -32,6 +32,7 @@ from harness import landlock
 LAYERS = ("bubblewrap", "landlock", "rlimits")
 ENV_VAR = "MICROGRADE_SANDBOX"   # auto (default) or one of LAYERS
 INNER_FOLDER = "/submission"     # where bubblewrap shows the worker its folder
+PRINT_MARGIN = 4096              # bytes below the output cap where prints stop being kept
 HARNESS = Path(__file__).resolve().parent
 # The grader's own packages that hold answers: never visible to a worker.
 SECRET_PACKAGES = ("reference", "graders")
@@ -96,11 +97,13 @@ def _own_uid(layer: str) -> bool:
     return os.geteuid() == 0 and (layer == "bubblewrap" or _reachable())
 
 
-def plan(layer: str, home: Path, folder: Path, processes: int) -> Plan:
+def plan(layer: str, home: Path, folder: Path, limits) -> Plan:
     """How to start a worker in ``layer`` whose folder is ``folder`` (inside ``home``)."""
     uid = _fresh_uid() if _own_uid(layer) else None
-    spec = {"layer": layer, "uid": uid, "secrets": _secret_paths(),
-            "processes": processes if guarantees(layer)["exceed the processes limit"] else None}
+    processes = limits.processes if guarantees(layer)["exceed the processes limit"] else None
+    spec = {"layer": layer, "uid": uid, "secrets": _secret_paths(), "processes": processes,
+            # prints past this are dropped; only raw writes reach RLIMIT_FSIZE (the cap)
+            "print_bytes": max(0, limits.output_kb * 1024 - PRINT_MARGIN)}
     if uid is not None:
         _give(home, folder, uid)
     if layer == "bubblewrap":  # the same path inside every time: the same heap, the same ids

@@ -52,7 +52,7 @@ class Limits:
     exercise_seconds: float = 30.0   # wall clock for a whole exercise
     cpu_seconds: int = 60            # CPU time of one worker process
     memory_mb: int = 2048            # address space of one worker process
-    output_kb: int = 1024            # size of the student's stdout or stderr
+    output_kb: int = 1024            # kept of the student's stdout or stderr (prints past it are dropped)
     open_files: int = 64
     processes: int = 32              # processes and threads, where the count is the worker's own
     hang_seconds: float = 3.0        # each check's limit once a check of the exercise timed out
@@ -89,7 +89,7 @@ class WorkerProcess:
 
     def _start(self, submission_folder: Path) -> None:
         workdir.copy_submission(submission_folder, self.folder)
-        self.plan = layers.plan(self.layer, self.home, self.folder, self.limits.processes)
+        self.plan = layers.plan(self.layer, self.home, self.folder, self.limits)
         self._ready = False
         self._stdout = open(self.home / "stdout", "wb")
         self._stderr = open(self.home / "stderr", "wb")
@@ -134,7 +134,7 @@ class WorkerProcess:
             self.kill()
             raise WorkerFailure("worker-crash", f"the worker's answer was unreadable ({exc})") from None
         flooded = self._flooded()
-        if flooded:  # an answer given after output was cut short does not count
+        if flooded:  # raw writes (os.write) hit the cap and failed under the student's code
             self.kill()
             raise WorkerFailure("resource-limit", flooded)
         return answer
@@ -213,8 +213,8 @@ class WorkerProcess:
         """Why the output limit was reached, or ""."""
         for which, f in (("stdout", self._stdout), ("stderr", self._stderr)):
             if os.fstat(f.fileno()).st_size >= self.limits.output_kb * 1024:
-                return (f"the submission printed {self.limits.output_kb} KiB or more on {which}, the "
-                        f"limit; remove the prints from loops")
+                return (f"the submission wrote {self.limits.output_kb} KiB or more to {which} with "
+                        f"os.write, the limit; print() instead (prints past the limit are dropped)")
         return ""
 
     def _death(self) -> WorkerFailure:

@@ -1,4 +1,4 @@
-"""Prints without end in backward() (a debug print left in a loop, at its worst)."""
+"""Prints without end in backward(): what passes the output limit is dropped; the loop times out."""
 import math
 
 
