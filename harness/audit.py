@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import catalogue, models
+from harness import catalogue, models, nn_audit, nn_models
 from harness import rubric as rubrics
 from harness.exercise import Target, reference_folder
 from harness.grading import Options, grade_exercise
@@ -135,9 +135,12 @@ def run_audit(targets: list, options: Options, jobs: int = 2) -> tuple:
     work = []
     for target in targets:
         work.append((target.rubric.source, None, options, "reference"))
-        work.extend((target.rubric.source, model_source(m.model), options, m.name)
-                    for m in models if in_scope(m.defect, target.rubric))
+        if not nn_audit.is_nn(target.rubric):   # 05_nn has its own models (harness.nn_audit)
+            work.extend((target.rubric.source, model_source(m.model), options, m.name)
+                        for m in models if in_scope(m.defect, target.rubric))
     rows = {m.name: Row(m.name, m.defect.key(), {}) for m in models}
+    nn_work = nn_audit.nn_work(targets, options)
+    rows.update({key: Row(key, nn_models.catalogue_id(defect), {}) for _, defect, _, key in nn_work})
     reference_ok = True
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         for key, exercise, failed, ids in pool.map(_grade_one, work):
@@ -145,6 +148,8 @@ def run_audit(targets: list, options: Options, jobs: int = 2) -> tuple:
                 reference_ok = reference_ok and not failed
             else:
                 rows[key].results[exercise] = (failed, ids)
+        for key, exercise, failed, ids in pool.map(nn_audit.grade_nn_one, nn_work):
+            rows[key].results[exercise] = (failed, ids)
     return [r for r in rows.values() if r.results], reference_ok
 
 

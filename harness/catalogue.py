@@ -83,13 +83,41 @@ _ENTRIES = [
           "recursion limit (about 1,000) raises RecursionError.",
           "Sort with an explicit stack (a list) instead of recursion."),
 ]
-ENTRIES = {e.id: e for e in _ENTRIES}
+# The neural-net layer (exercise 05_nn), recognised by harness.nn_checks with harness.nn_models.
+_NN_ENTRIES = [
+    Entry("zero-grad-missing", "Gradients are carried over from one training step to the next",
+          "`backward()` adds into `.grad`, so each step must start from 0: without resetting the "
+          "gradients before `loss.backward()` (or with a `zero_grad()` that misses some parameters), "
+          "every step adds its gradient to all the earlier ones and the updates grow.",
+          "Call `model.zero_grad()` (every parameter's `.grad = 0.0`) before `loss.backward()` in each step."),
+    Entry("parameters-incomplete", "parameters() misses a parameter or lists one twice",
+          "`parameters()` must list every weight and every bias exactly once: neuron by neuron "
+          "(weights then bias), layer by layer. A parameter left out is never updated (nor reset); "
+          "one listed twice is updated twice per step.",
+          "Return `self.w + [self.b]` in Neuron, and concatenate the neurons' and layers' lists once each."),
+    Entry("wrong-update", "The update step does not go down the gradient by learning_rate",
+          "Gradient descent moves each parameter against its gradient, scaled: "
+          "`p.data -= learning_rate * p.grad`. Adding goes uphill (the loss grows); leaving out "
+          "the learning rate takes steps far too large.",
+          "Write the update as `p.data -= learning_rate * p.grad` for every parameter."),
+    Entry("wrong-forward-neuron", "The neuron does not compute tanh(w·x + b)",
+          "A neuron's output is `tanh(sum(wi * xi) + b)`: every weight times its input, plus the "
+          "bias, through tanh. Yours leaves out the bias or the tanh, or sums something else.",
+          "Write `act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)` and return `act.tanh()`."),
+]
+ENTRIES = {e.id: e for e in _ENTRIES + _NN_ENTRIES}
 PER_OPERATION = ("grad-overwrite", "missing-chain-rule", "wrong-derivative", "wrong-forward",
                  "missing-operation")
 
 
+def nn_ids() -> list:
+    """The ids of the neural-net layer (exercise 05_nn), apart from the engine's."""
+    return [e.id for e in _NN_ENTRIES]
+
+
 def all_ids() -> list:
-    """Every id a diagnosis can carry from the catalogue (per-operation ids expanded)."""
+    """Every engine id a diagnosis can carry from the catalogue (per-operation ids expanded);
+    ``nn_ids()`` has those of the neural-net layer."""
     ids = []
     for e in _ENTRIES:
         if e.id in ("wrong-derivative", "wrong-forward"):

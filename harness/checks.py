@@ -65,6 +65,9 @@ def run_check(check: Check, rubric: Rubric, asker: Asker, seed: int,
     """Judge ``check``; raises ``WorkerFailure`` when the worker does not answer."""
     if check.kind == "generated":
         return _run_generated(check, rubric, asker, seed, examples)
+    if check.kind == "nn":
+        from harness.nn_checks import run_nn_check  # late: exercise 05_nn only
+        return run_nn_check(check, rubric, asker, seed)
     cases = cases_of(check)
     answers = asker.ask([g for g, _ in cases], check.backward)
     failures = [f for (g, code), a in zip(cases, answers)

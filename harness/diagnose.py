@@ -52,10 +52,13 @@ class FailedCheck:
 
 def generic(failure: judge.Failure, example: str | None = None) -> Diagnosis:
     error = failure.error or {}
-    return Diagnosis(id=failure.kind, title=GENERIC_TITLES.get(failure.kind, failure.kind),
-                     message=failure.message,
-                     example=judge.example(failure) if example is None else example,
-                     line=judge.located(error))
+    text = judge.example(failure) if example is None else example
+    if not text and failure.graph is None and failure.code:  # a check without graphs (05_nn)
+        text = "\n".join(failure.code)
+    entry = catalogue.ENTRIES.get(failure.kind)   # a check that named the misconception itself
+    return Diagnosis(id=failure.kind, title=entry.title if entry else GENERIC_TITLES.get(failure.kind, failure.kind),
+                     message=failure.message, example=text,
+                     line=judge.located(error), advice=entry.advice if entry else "")
 
 
 def diagnose(rubric, failed: list, asker_for) -> dict:

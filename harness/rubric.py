@@ -19,7 +19,7 @@ import yaml
 from harness import ops as ops_table
 from harness.sandbox import Limits
 
-CHECK_KINDS = ("generated", "fixed", "chain", "fan-out")
+CHECK_KINDS = ("generated", "fixed", "chain", "fan-out", "nn")
 # Packages a submission may not import: other autograd engines, the reference
 # and this grader. A rubric may replace the list with ``forbidden_imports``.
 DEFAULT_FORBIDDEN = ("torch", "jax", "jaxlib", "tensorflow", "autograd", "mygrad",
@@ -52,6 +52,7 @@ class Check:
     depth: int = 5000              # chain
     width: int = 1000              # fan-out
     seconds: float | None = None   # this check's wall-clock limit
+    scenario: str = ""             # nn: a scenario of harness.nn_scenarios (05_nn)
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,11 @@ def _check(data: Any, index: int, exercise_ops: tuple, source: str) -> Check:
     seconds = data.get("seconds")
     if seconds is not None and (not isinstance(seconds, (int, float)) or seconds <= 0):
         raise RubricError(source, f"{where}.seconds", f"must be a positive number, not {seconds!r}")
+    if kind == "nn":
+        from harness.nn_scenarios import SCENARIOS  # late: only rubrics with nn checks
+        if data.get("scenario") not in SCENARIOS:
+            raise RubricError(source, f"{where}.scenario", f"is {data.get('scenario')!r}; "
+                              f"expected one of {', '.join(SCENARIOS)}")
     if data.get("shape", "dag") not in ("dag", "tree"):
         raise RubricError(source, f"{where}.shape", "must be dag or tree")
     return Check(**values)

@@ -21,6 +21,7 @@ import traceback
 import types
 
 from harness import graph as _graph
+from harness import nn_scenarios as _nn
 from harness import protocol as _protocol
 
 _MESSAGE_CHARS = 300
@@ -48,6 +49,15 @@ def to_number(x):
     if math.isinf(v):
         return "infinity" if v > 0 else "-infinity"
     return v
+
+
+def _plain(x):
+    """A scenario's answer with every number made a plain float (or a reason it is not one)."""
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_plain(v) for v in x]
+    return to_number(x)
 
 
 def _equal_data_is_same_node(value_class) -> bool:
@@ -113,6 +123,8 @@ class Worker:
             return self.load(request)
         if kind == "graphs":
             return self.run_graphs(request)
+        if kind == "nn":
+            return self.run_nn(request)
         return {"error": {"type": "ProtocolError", "message": f"unknown request {kind!r}"}}
 
     def load(self, request: dict) -> dict:
@@ -145,6 +157,19 @@ class Worker:
             answer["methods"] = self.methods(value_class)
             answer["facts"] = {"equal_data_is_same_node": _equal_data_is_same_node(value_class)}
         return self._answer(answer)
+
+    def run_nn(self, request: dict) -> dict:
+        """One scenario of exercise 05_nn (harness.nn_scenarios) on the student's nn module."""
+        name, scenario = request.get("module", "nn"), request.get("scenario")
+        module = self.modules.get(name)
+        if module is None or scenario not in _nn.SCENARIOS:
+            return self._answer({"error": {"type": "MissingEntry", "message": f"no module {name} or "
+                                           f"scenario {scenario!r}", "where": str(scenario)}})
+        try:
+            result = _plain(_nn.run(module, scenario, request.get("args", {})))
+        except BaseException as exc:
+            return self._answer({"error": self.describe(exc, f"the {scenario} scenario")})
+        return self._answer({"result": result})
 
     def run_graph(self, g, value_class, backward: bool, locate: bool) -> dict:
         at = [0]
