@@ -34,12 +34,7 @@ def test_correct_engine_gets_full_marks_on_every_exercise(source, tmp_path, work
 
 # Correct engines the grader does not give full marks yet: strict xfails, each
 # naming the file to fix. When one starts passing, move it to corpus/correct.
-NOT_YET = {
-    "verbose_prints": "harness/sandbox.py: the worker's stdout is capped at Limits.output_kb "
-                      "(1 MiB) per exercise and a worker that reaches it is killed (resource-limit); "
-                      "issue 2 gives prints inside the engine full marks. Discard output past the "
-                      "cap instead of killing, or cap per request",
-}
+NOT_YET: dict = {}
 
 
 def test_every_not_yet_engine_has_a_reason():
