@@ -17,7 +17,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus"
-EXERCISES = ("01_forward", "02_backward", "03_reuse", "04_engine")
+EXERCISES = ("01_forward", "02_backward", "03_reuse", "04_engine")   # the engine (value.py only)
+ALL_EXERCISES = EXERCISES + ("05_nn",)                                 # and the net on it (nn.py too)
 # Wall-clock cap for one ``grade`` run in a test: far above the rubrics' own
 # limits, so it only fires when the grader itself hangs.
 GRADE_TIMEOUT = 300

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from harness import rubric
-from support import EXERCISES
+from support import ALL_EXERCISES
 
 VALID = {
     "exercise": "99_test",
@@ -43,7 +43,7 @@ def broken(change):
 
 def test_shipped_rubrics_load_with_points():
     shipped = rubric.builtin_rubrics()
-    assert sorted(shipped) == list(EXERCISES)
+    assert sorted(shipped) == list(ALL_EXERCISES)
     for name, path in shipped.items():
         loaded = rubric.load(path)
         assert loaded.name == name and loaded.max_score > 0 and loaded.checks
