@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from support import REPO, EXERCISES, make_exercise, run_grade
+from support import ALL_EXERCISES, REPO, make_exercise, run_grade
 
 
 def test_untouched_stubs_are_not_implemented_on_every_check(tmp_path, workdir):
@@ -18,7 +18,7 @@ def test_untouched_stubs_are_not_implemented_on_every_check(tmp_path, workdir):
     run = run_grade("--format", "json", tmp_path / "exercises", cwd=workdir)
     assert run.returncode == 1, run.describe()
     report = run.report
-    assert [ex["name"] for ex in report["exercises"]] == list(EXERCISES)
+    assert [ex["name"] for ex in report["exercises"]] == list(ALL_EXERCISES)
     assert report["score"] == 0 and report["max_score"] > 0
     for ex in report["exercises"]:
         for check in ex["checks"]:
