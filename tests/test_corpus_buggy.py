@@ -8,6 +8,10 @@ which diagnosis id names the bug is the misconception catalogue's business.
 Each row was reasoned out from the bug before it was run, e.g. an assigning
 ``_backward`` is right on trees (02) and on a chain (every value read once),
 wrong wherever a value is read twice (03's and 04's reuse checks, the fan-out).
+
+Each engine is graded once, on the exercises of its row, through the real
+``grade`` command; the table, the issue's acceptance test and the checks of
+the pasteable examples all read that one report.
 """
 from __future__ import annotations
 
@@ -124,16 +128,28 @@ def test_every_buggy_file_has_expectations():
                                    f"rows without a file: {set(EXPECTED) - files}"
 
 
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """``graded(bug)``: the run of ``grade --format json`` on the exercises of the bug's row."""
+    runs = {}
+
+    def grade(bug):
+        if bug not in runs:
+            root = tmp_path_factory.mktemp(bug)
+            for exercise in EXPECTED[bug]:
+                make_exercise(root / exercise, exercise, BUGGY / f"{bug}.py")
+            runs[bug] = run_grade("--format", "json", root, cwd=tmp_path_factory.mktemp("cwd"))
+        return runs[bug]
+    return grade
+
+
 @pytest.mark.parametrize("bug", sorted(EXPECTED))
-def test_buggy_engine_loses_exactly_the_checks_it_should(bug, tmp_path, workdir):
-    expected = EXPECTED[bug]
-    for exercise in expected:
-        make_exercise(tmp_path / "submissions" / exercise, exercise, BUGGY / f"{bug}.py")
-    run = run_grade("--format", "json", tmp_path / "submissions", cwd=workdir)
+def test_buggy_engine_loses_exactly_the_checks_it_should(bug, graded):
+    run = graded(bug)
     assert run.returncode == 1, run.describe()
     results = checks_by_exercise(run.report)
     scores = {ex["name"]: ex["score"] for ex in run.report["exercises"]}
-    for exercise, (score, failing) in expected.items():
+    for exercise, (score, failing) in EXPECTED[bug].items():
         failed = {name for name, c in results[exercise].items() if not c["passed"]}
         assert (scores[exercise], failed) == (score, failing), f"{bug} on {exercise}\n{run.describe()}"
         for name in failed:
@@ -146,51 +162,96 @@ def test_buggy_engine_loses_exactly_the_checks_it_should(bug, tmp_path, workdir)
 
 # -- the acceptance test of issue 2 ------------------------------------------
 ASSIGNMENT = re.compile(r"^\s*\w+ *= *(?![ (=]|Value\()")   # `b = a + a`, not `a = Value(2.0)`
-OBSERVATION = re.compile(r"^(\w+)\.(data|grad)\s+# expected (\S+), got (\S+)$")
+OBSERVATION = re.compile(r"^(\w+)\.(data|grad)\s+# expected (\S+), got (.+)$")
 
 
-def test_assignment_bug_passes_02_and_fails_reuse_with_a_tiny_pasteable_example(tmp_path, workdir):
-    source = BUGGY / "assign_grad.py"
-    for exercise in ("02_backward", "03_reuse", "04_engine"):
-        make_exercise(tmp_path / exercise, exercise, source)
-    run = run_grade("--format", "json", tmp_path, cwd=workdir)
+def test_assignment_bug_passes_02_and_fails_reuse_with_at_most_three_operations(graded):
+    run = graded("assign_grad")
     results = checks_by_exercise(run.report)
     assert all(c["passed"] for c in results["02_backward"].values()), run.describe()
-    buggy_class = _load_class(source)
     for exercise in ("03_reuse", "04_engine"):
         for check in ("lecture-reuse", "reuse"):
             record = results[exercise][check]
             assert not record["passed"] and record["score"] == 0, run.describe()
-            example = record["diagnoses"][0]["example"]
-            for block in example.split("\n\n"):
+            for block in record["diagnoses"][0]["example"].split("\n\n"):
                 operations = [line for line in block.splitlines() if ASSIGNMENT.match(line)]
                 assert 1 <= len(operations) <= 3, f"{exercise}/{check}: more than 3 operations:\n{block}"
-                _check_claims(block, buggy_class)
 
 
-def _load_class(path):
-    namespace = {"__name__": path.stem}
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)
+# -- examples are Python the student can paste -------------------------------
+# Engines whose failing checks cover every kind of example: generated and fixed
+# graphs, the deep chain (a loop), an exception, the fan-out.
+EXAMPLE_SOURCES = ["assign_grad", "recursive_topo", "missing_radd", "exp_uses_input"]
+# Their wrong numbers depend on the order a set of children is iterated in,
+# i.e. on memory addresses: pasted elsewhere, an example may even come out right.
+ORDER_DEPENDENT = {"assign_grad", "no_topo_sort", "topo_without_visited"}
+
+
+@pytest.fixture(scope="module")
+def examples(graded):
+    """[(where, example block, bug)] for every diagnosis of every failing check."""
+    found = []
+    for bug in EXAMPLE_SOURCES:
+        for ex in graded(bug).report["exercises"]:
+            for check in ex["checks"]:
+                for d in check["diagnoses"]:
+                    found.extend((f"{bug}/{ex['name']}/{check['name']}", block, bug)
+                                 for block in d["example"].split("\n\n"))
+    blocks = [block for _, block, _ in found]
+    for kind in ("for _ in range", "# raises", "sum_pairwise", "# expected"):
+        assert any(kind in b for b in blocks), f"no example with {kind!r} among:\n" + "\n\n".join(blocks)
+    return found
+
+
+def paste(block: str, value_class) -> dict:
+    """Run the example's code (its ``# expected`` lines are left to compare)."""
+    namespace = {"Value": value_class}
+    code = "\n".join(line for line in block.splitlines() if not OBSERVATION.match(line))
+    exec(compile(code, "<example>", "exec"), namespace)
+    return namespace
+
+
+def claims(block: str) -> list:
+    return [m.groups() for m in map(OBSERVATION.match, block.splitlines()) if m]
+
+
+def buggy_class(bug: str):
+    namespace = {"__name__": bug}
+    exec((BUGGY / f"{bug}.py").read_text(encoding="utf-8"), namespace)
     return namespace["Value"]
 
 
-def _check_claims(block: str, buggy_class) -> None:
-    """Paste the example: the reference gives the expected values, the buggy engine does not.
+def test_examples_run_under_the_reference_and_their_expected_values_hold(examples):
+    for where, block, _ in examples:
+        if "sum_pairwise" in block:
+            continue   # see test_fan_out_example_is_pasteable
+        namespace = paste(block, ReferenceValue)
+        for name, field, expected, _ in claims(block):
+            seen = getattr(namespace[name], field)
+            assert math.isclose(seen, float(expected), rel_tol=1e-5, abs_tol=1e-12), \
+                f"{where}: {name}.{field} is {seen} under the reference, the example says {expected}:\n{block}"
 
-    The "got" value is not compared: where the bug depends on the order in which
-    a set of children is iterated (addresses differ between processes), pasting
-    can show another wrong number than the worker saw.
-    """
-    code = "\n".join(line for line in block.splitlines() if not OBSERVATION.match(line))
-    claims = [m.groups() for m in map(OBSERVATION.match, block.splitlines()) if m]
-    assert claims, f"the example shows no expected/actual value:\n{block}"
-    reference, buggy = {"Value": ReferenceValue}, {"Value": buggy_class}
-    exec(code, reference)
-    exec(code, buggy)
-    for name, field, expected, _ in claims:
-        assert math.isclose(getattr(reference[name], field), float(expected), rel_tol=1e-5), \
-            f"{name}.{field}: the reference gives {getattr(reference[name], field)}, " \
-            f"the example says {expected}:\n{block}"
-    assert any(not math.isclose(getattr(buggy[name], field), float(expected), rel_tol=1e-5)
-               for name, field, expected, _ in claims), \
-        f"pasted into the buggy engine, the example shows no wrong value:\n{block}"
+
+def test_examples_show_the_bug_when_pasted_into_the_buggy_engine(examples):
+    for where, block, bug in examples:
+        if "sum_pairwise" in block or bug in ORDER_DEPENDENT:
+            continue
+        try:
+            namespace = paste(block, buggy_class(bug))
+        except Exception:
+            assert "# raises" in block, f"{where}: raised, but the example does not say so:\n{block}"
+            continue
+        wrong = [c for c in claims(block)
+                 if not math.isclose(getattr(namespace[c[0]], c[1]), float(c[2]), rel_tol=1e-5)]
+        assert wrong or "# raises" in block, f"{where}: pasted into {bug}, nothing is wrong:\n{block}"
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "harness/named_graphs.py fan_out(): the example calls sum_pairwise(terms), which the "
+    "student does not have; print the pairwise loop instead, e.g. "
+    "`while len(terms) > 1: terms = [terms[i] + terms[i + 1] ...] + terms[len(terms) // 2 * 2:]`"))
+def test_fan_out_example_is_pasteable(examples):
+    fan_out = [block for where, block, _ in examples if where.endswith("/fan-out")]
+    assert fan_out
+    for block in fan_out:
+        paste(block, ReferenceValue)
