@@ -75,10 +75,10 @@ def _comparable(record: dict) -> str:
 
 def test_hostile_neighbours_and_jobs_change_no_other_students_result(tmp_path):
     """--jobs 1 with the class alone, then --jobs 2 with hostile students among them."""
-    # student -> (file, the score it earns: the flood's forward pass is right)
+    # student -> (file, the score it earns)
     hostile = {"mallory_forks.py": (HOSTILE / "forks_outliving_worker.py", 0),
                "mallory_writes.py": (HOSTILE / "write_outside_folder.py", 0),
-               "mallory_floods.py": (HOSTILE / "output_flood_in_backward.py", 2)}
+               "mallory_floods.py": (HOSTILE / "raw_output_flood_at_import.py", 0)}
     if layers.guarantees(current_layer())["signal the grader"]:  # else it kills a pool process
         hostile["mallory_kills.py"] = (HOSTILE / "kill_parent.py", 0)
     alone = _bulk(tmp_path, "alone", STUDENTS, jobs=1)
