@@ -277,7 +277,7 @@ def current_layer() -> str:
 
 def _probe(layer: str) -> str | None:
     """None when a worker starts and confines itself in ``layer``, else why not."""
-    empty = Path(tempfile.mkdtemp(prefix=f"micrograde-{os.getpid()}-probe-"))
+    empty = Path(tempfile.mkdtemp(prefix=f"micrograde-{os.getpid():07d}-probe-"))
     try:
         with WorkerProcess(empty, Limits(), layer) as worker:
             worker.wait_ready(time.monotonic() + 10)
