@@ -89,7 +89,7 @@ def test_every_submission_gets_its_own_row_and_file(graded):
 def test_scores_are_each_submissions_own(graded):
     root, _, _ = graded
     r = rows(root / "out")
-    assert r["alice"]["score"] == r["dan"]["score"] == "20"
+    assert r["alice"]["score"] == r["dan"]["score"] == r["ivy"]["score"] == "20"   # ivy: a notebook
     for student in ("bob", "carol"):
         assert 0 < float(r[student]["score"]) < 20 and "grad-overwrite" in r[student]["diagnoses"]
     for student, why in (("erin", "import-error"), ("frank", "worker-crash"), ("gina", "timeout"),
