@@ -61,8 +61,9 @@ def generic(failure: judge.Failure, example: str | None = None) -> Diagnosis:
                      line=judge.located(error), advice=entry.advice if entry else "")
 
 
-def diagnose(rubric, failed: list, asker_for) -> dict:
-    """Diagnoses for each failed check, by name. ``asker_for(deadline)`` gives a worker."""
+def diagnose(rubric, failed: list, asker_for, time_left: float = PROBE_SECONDS) -> dict:
+    """Diagnoses for each failed check, by name. ``asker_for(deadline)`` gives a worker;
+    the probes get at most ``time_left`` seconds (what is left of the exercise's budget)."""
     result = {f.name: [generic(f.failure, f.example)] for f in failed}
     analysable = [f for f in failed if f.failure.kind not in _NOT_ANALYSED and f.failure.graph is not None]
     if not analysable:
@@ -77,7 +78,7 @@ def diagnose(rubric, failed: list, asker_for) -> dict:
             examples.setdefault(f.name, []).append(len(probes))
             probes.append(Probe(f"example-{f.name}", x.graph, kind="example"))
     try:
-        asker = asker_for(time.monotonic() + PROBE_SECONDS)
+        asker = asker_for(time.monotonic() + min(PROBE_SECONDS, max(1.0, time_left)))
         answers = asker.ask([p.graph for p in probes], backward, locate=True)
     except WorkerFailure:
         return result
@@ -90,10 +91,10 @@ def diagnose(rubric, failed: list, asker_for) -> dict:
         indices = examples[f.name]
         relevant = _one_per_id([d for i in indices
                                 for d in _relevant(findings, probes[i].graph, i, outcomes[i], backward)])
-        if not relevant and findings.defects and backward:
+        if not relevant and backward and findings.verdicts is not None:
             # Order-dependent bugs (a set iterated by address) may not repeat on a second
             # run: test the defects against the numbers the check itself saw.
-            relevant = _relevant_to_seen(findings, f.failure)
+            relevant = _relevant_to_seen(findings, f.failure, probes, outcomes)
         diagnoses = [_diagnosis(d, f.example, places) for d in relevant]
         explained = relevant and all(i not in findings.unexplained or i in large for i in indices)
         if not explained:
@@ -131,8 +132,12 @@ def _relevant(findings: matching.Findings, graph, index: int, outcome, backward:
     return _one_per_id(out)
 
 
-def _relevant_to_seen(findings: matching.Findings, failure: judge.Failure) -> list:
-    """The defects without which no order gives the wrong values the check reported."""
+def _relevant_to_seen(findings: matching.Findings, failure: judge.Failure, probes, outcomes) -> list:
+    """The defects without which no order gives the wrong values the check reported.
+
+    When the defects found give no such order (the probes all came out right
+    this time), one more defect that gives them and contradicts no probe.
+    """
     seen = [m for m in failure.mismatches if isinstance(m.actual, float)]
     if not seen or failure.graph is None:
         return []
@@ -147,9 +152,18 @@ def _relevant_to_seen(findings: matching.Findings, failure: judge.Failure) -> li
                 return True
         return False
 
-    if not gives(findings.defects):
-        return []
-    return [d for d in sorted(findings.defects) if not gives(findings.defects - {d})]
+    if gives(findings.defects):
+        return [d for d in sorted(findings.defects) if not gives(findings.defects - {d})]
+    # Probes the student got right this time are no evidence against an order-dependent
+    # defect (the run's order may just have been a lucky one): only the wrong ones count.
+    wrong = [i for i in findings.eligible
+             if findings.verdicts(findings.defects, probes[i].graph, outcomes[i]) is False]
+    for extra in findings.candidates:
+        trial = findings.defects | {extra}
+        if gives(trial) and not any(findings.verdicts(trial, probes[i].graph, outcomes[i]) is False
+                                    for i in wrong):
+            return [extra]
+    return []
 
 
 def _derived_from(findings, family: str) -> set:

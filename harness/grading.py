@@ -80,7 +80,8 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 graphs_checked=outcome.graphs_checked if outcome else 0,
                 seconds=time.monotonic() - started))
         if failed:
-            found = diagnose.diagnose(rubric, failed, session.asker) if session and load_failure is None \
+            found = diagnose.diagnose(rubric, failed, session.asker, budget_end - time.monotonic()) \
+                if session and load_failure is None \
                 else {f.name: [diagnose.generic(f.failure, f.example)] for f in failed}
             failures = {f.name: f.failure for f in failed}
             for check in result.checks:

@@ -98,16 +98,27 @@ def exception_failure(error, graph: Graph | None, backward: bool, code: tuple | 
     """A Failure from the worker's exception record (validated: it is untrusted)."""
     if not isinstance(error, dict):
         error = {}
-    error = {k: v for k, v in error.items() if isinstance(v, (str, int)) and not isinstance(v, bool)}
+    # Untrusted text: lone surrogates and the like would break every output format.
+    error = {k: (_clean(v) if isinstance(v, str) else v) for k, v in error.items()
+             if isinstance(v, (str, int)) and not isinstance(v, bool)}
     kind_name = str(error.get("type", "Exception"))[:60]
     message = str(error.get("message", ""))[:300]
     where = f" ({located(error)})" if located(error) else ""
     text = f"{kind_name}: {message}{where}" if message else f"{kind_name}{where}"
+    if kind_name == "MissingEntry":  # the module has no class of that name
+        return Failure("import-error", f"the submission defines no class to grade: {message}",
+                       graph, backward, error=error, code=code)
     if kind_name == "NotImplementedError":
         return Failure("not-implemented", f"still a stub: {text}", graph, backward, error=error, code=code)
     if kind_name == "MemoryError":
         return Failure("resource-limit", f"ran out of memory: {text}", graph, backward, error=error, code=code)
     return Failure("exception", f"raised {text}", graph, backward, error=error, code=code)
+
+
+def _clean(text: str) -> str:
+    """Text from the worker as valid UTF-8, without control characters."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)
 
 
 def located(error: dict) -> str:

@@ -101,6 +101,8 @@ class Findings:
     unexplained: set = field(default_factory=set)    # probe indices nothing explains
     consequences: set = field(default_factory=set)   # probe indices explained by a rule
     verdicts: object = None                          # the Verdicts the search used
+    eligible: list = field(default_factory=list)     # probe indices the search used
+    candidates: list = field(default_factory=list)   # the defects it could choose from
 
     def all_defects(self) -> list:
         seen = dict.fromkeys([d for d, _ in self.rules] + sorted(self.defects) + self.wildcards)
@@ -113,8 +115,25 @@ def analyse(probes: list, outcomes: list, families: set, backward: bool, deep: b
 
     Probes in ``unsearched`` (graphs of thousands of nodes) get the rules but
     not the model search, whose cost grows with every candidate model.
+    The style read from closure locations is a hint: an engine whose
+    operations share one helper closure looks "derived" without being so.
+    When the hint leaves something unexplained, every operation written on
+    its own is tried too, and the better explanation kept.
     """
     style = infer_style(probes, outcomes)
+    findings = _analyse(style, probes, outcomes, families, backward, deep, facts or {}, unsearched)
+    if style.derived and (findings.unexplained or findings.wildcards):
+        plain = _analyse(Style({}), probes, outcomes, families, backward, deep, facts or {}, unsearched)
+        if _cost(plain) < _cost(findings):
+            return plain
+    return findings
+
+
+def _cost(findings: "Findings") -> tuple:
+    return len(findings.unexplained), len(findings.wildcards), len(findings.all_defects())
+
+
+def _analyse(style, probes, outcomes, families, backward, deep, facts, unsearched) -> "Findings":
     findings = Findings(style)
     reference = model_class(style.model())
     eligible = []
@@ -131,6 +150,10 @@ def analyse(probes: list, outcomes: list, families: set, backward: bool, deep: b
             findings.consequences.add(i)
         elif outcome.error and outcome.error[1] == "build":
             findings.unexplained.add(i)
+        elif not outcome.error and None in outcome.data + outcome.grad:
+            findings.unexplained.add(i)   # NaN or not a number: invalid-result, not a misconception
+        elif outcome.error and outcome.raised[:1] in (("SystemExit",), ("KeyboardInterrupt",)):
+            findings.unexplained.add(i)   # the code gave up: nothing to read in its numbers
         elif not outcome.error and not _all_close(outcome.data, expected.data):
             findings.unexplained.add(i)   # a wrong value no single operation explains
         elif i not in unsearched:
@@ -147,7 +170,7 @@ def analyse(probes: list, outcomes: list, families: set, backward: bool, deep: b
                 findings.unexplained.discard(i)
                 findings.consequences.add(i)
     if backward:
-        _search_models(findings, probes, outcomes, eligible, families, deep, facts or {})
+        _search_models(findings, probes, outcomes, eligible, families, deep, facts)
     return findings
 
 
@@ -178,7 +201,7 @@ def _rule(probe: Probe, outcome: Outcome, expected: Outcome, families: set, styl
         if node < leaves:
             return None
         op = OPS_BY_NAME[graph.nodes[node - leaves].op]
-        if kind not in ("TypeError", "AttributeError"):
+        if kind not in ("TypeError", "AttributeError", "RecursionError"):
             return None  # ZeroDivisionError and the like: the values, not the operand
         if op.operand == "number-right":
             return Defect("number-operand", op.family)
@@ -291,6 +314,8 @@ def candidates(families: set, style: Style, deep: bool, facts: dict) -> list:
             continue
         out += [Defect("grad-overwrite", family), Defect("missing-chain-rule", family),
                 Defect("wrong-derivative", family, "no-graph")]
+        if any(op.family == family and op.arity == 2 for op in OPS_BY_NAME.values()):
+            out += [Defect("grad-overwrite", family, "first"), Defect("grad-overwrite", family, "second")]
         out += [Defect("wrong-derivative", family, v) for v in WRONG_DERIVATIVES.get(family, {})]
     return out
 
@@ -316,6 +341,8 @@ class Verdicts:
             predicted.append(model_outcome(self.model(defects, flip), graph, True))
             if outcome.matches(predicted[-1]):
                 return True
+            if flip == 1 and predicted[1].matches(predicted[0]):
+                return False  # the two opposite orders agree: the order does not matter here
         return False if all(p.matches(predicted[0]) for p in predicted) else None
 
 
@@ -330,15 +357,19 @@ def _search_models(findings: Findings, probes, outcomes, eligible, families, dee
         return [i for i in indices if verdict(defects, i) is False]
 
     def score(defects: frozenset) -> tuple:
-        """Fewer probes it cannot give, then more it gives exactly (not just maybe)."""
+        """Fewer probes explained lose: a probe it gives exactly counts 1, one it gives in some
+        order only maybe (the order decides) counts 1/2, so that an order bug cannot win by
+        making every result depend on the order."""
         verdicts = [verdict(defects, i) for i in eligible]
-        return verdicts.count(False), -verdicts.count(True)
+        return -(2 * verdicts.count(True) + verdicts.count(None)), verdicts.count(False)
 
     current = frozenset()
     wrong = misses(current, eligible)
     pool = candidates(families, style, deep, facts)
+    findings.eligible, findings.candidates = list(eligible), pool
     while wrong:
         best = None
+        baseline = score(current)
         for defect in pool:
             if any(d.id == defect.id and d.family == defect.family for d in current):
                 continue
@@ -346,7 +377,7 @@ def _search_models(findings: Findings, probes, outcomes, eligible, families, dee
             if len(misses(trial, wrong)) == len(wrong):   # cheap first: it must fix something
                 continue
             now = score(trial)
-            if now[0] < len(wrong) and (best is None or now < best[1]):
+            if now[1] < len(wrong) and now < baseline and (best is None or now < best[1]):
                 best = (defect, now)
         if best is None:
             break
@@ -360,7 +391,9 @@ def _search_models(findings: Findings, probes, outcomes, eligible, families, dee
     # A derivative no model predicts: the operation's own probe, forward right, gradient wrong.
     for i in unexplained:
         probe = probes[i]
-        if probe.kind == "iso" and probe.family not in style.derived:
+        # Only an operation that is wrong on its own probe, against the correct engine.
+        if probe.kind == "iso" and probe.family not in style.derived \
+                and judge_models(frozenset(), probe.graph, outcomes[i]) is False:
             defect = Defect("wrong-derivative", probe.family, "other")
             if defect not in findings.wildcards:
                 findings.wildcards.append(defect)

@@ -146,7 +146,11 @@ def model_class(model: Model, flip: int = 0) -> type:
         out = Value(forward(xs[0], y), () if has("wrong-derivative", family, "no-graph") else inputs, row)
         wrong = next((d for d in defects if d.id == "wrong-derivative" and d.family == family
                       and d.variant in WRONG_DERIVATIVES.get(family, {})), None)
-        overwrite, no_chain = has("grad-overwrite", family), has("missing-chain-rule", family)
+        no_chain = has("missing-chain-rule", family)
+        # Which inputs assign: all, or only the first or second (one line of two fixed).
+        overwrite = next((d.variant or "all" for d in defects
+                          if d.id == "grad-overwrite" and d.family == family), "")
+        assigns = {"all": (0, 1), "first": (0,), "second": (1,)}.get(overwrite, ())
 
         def _backward():
             x0 = xs[0]
@@ -154,9 +158,9 @@ def model_class(model: Model, flip: int = 0) -> type:
                 local = WRONG_DERIVATIVES[family][wrong.variant](x0, y, out.data)
             else:
                 local = op.derivative(x0, y, out.data)
-            for v, d in zip(inputs, local):
+            for index, (v, d) in enumerate(zip(inputs, local)):
                 contribution = d if no_chain else d * out.grad
-                if overwrite:
+                if index in assigns:
                     v.grad = contribution
                 else:
                     v.grad += contribution
@@ -201,8 +205,11 @@ def model_class(model: Model, flip: int = 0) -> type:
             if has("reflected-operand", variant="swapped"):
                 return {"radd": lambda: self + other, "rmul": lambda: self * other,
                         "rsub": lambda: self - other, "rdiv": lambda: self / other}[row]()
-            return {"radd": lambda: self + other, "rmul": lambda: self * other,
-                    "rsub": lambda: other + (-self), "rdiv": lambda: other * self ** -1}[row]()
+            if row == "rsub":  # the lecture's other + (-self), or lift(other) - self
+                return other + (-self) if derived.get("sub") else lift(other) - self
+            if row == "rdiv":  # the lecture's other * self**-1, or lift(other) / self
+                return other * self ** -1 if derived.get("div") else lift(other) / self
+            return {"radd": lambda: self + other, "rmul": lambda: self * other}[row]()
         return method
 
     Value.__add__ = binary("add", "add", "add_num")
@@ -341,12 +348,15 @@ class Style:
     derived: dict = field(default_factory=dict)
 
     def bases(self, family: str) -> set:
-        """The primitive families a derived family's numbers come from ({} if primitive)."""
+        """Every family a derived family is built from, directly or not ({} if primitive).
+
+        ``a - b`` written ``a + (-b)`` with ``-b`` written ``b * -1``: {add, neg, mul}.
+        """
         if family not in self.derived:
             return set()
         out = set()
         for base in BUILT_FROM[family]:
-            out |= self.bases(base) or {base}
+            out |= {base} | self.bases(base)
         return out
 
     def users(self, family: str) -> set:
