@@ -138,7 +138,7 @@ class _Session:
         return checks.Asker(self.worker, self.rubric.entry, deadline)
 
     def _load(self, deadline: float) -> None:
-        request = {"op": "load", "sources": self.loaded,
+        request = {"op": "load", "sources": self.loaded, "entry": self.rubric.entry,
                    "forbidden": list(self.rubric.forbidden_imports)}
         try:
             answer = self.worker.call(request, max(0.1, deadline - time.monotonic()))

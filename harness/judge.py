@@ -106,8 +106,8 @@ def exception_failure(error, graph: Graph | None, backward: bool, code: tuple | 
     where = f" ({located(error)})" if located(error) else ""
     text = f"{kind_name}: {message}{where}" if message else f"{kind_name}{where}"
     if kind_name == "MissingEntry":  # the module has no class of that name
-        return Failure("import-error", f"the submission defines no class to grade: {message}",
-                       graph, backward, error=error, code=code)
+        return Failure("import-error", f"the submission defines no class to grade: {message}; "
+                       "define it at the top level of the file", graph, backward, error=error, code=code)
     if kind_name == "NotImplementedError":
         return Failure("not-implemented", f"still a stub: {text}", graph, backward, error=error, code=code)
     if kind_name == "MemoryError":

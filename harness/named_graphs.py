@@ -55,5 +55,7 @@ def fan_out(width: int) -> tuple:
             pairs.append(layer[-1])
         layer = pairs
     code = ("a = Value(1.5)", f"terms = [a * k for k in {list(factors)} * {width // len(factors)}]",
-            "y = sum_pairwise(terms)  # adds neighbours, then their sums, ...", "y.backward()")
+            "while len(terms) > 1:  # add neighbours, then their sums, ...",
+            "    terms = [terms[i] + terms[i + 1] for i in range(0, len(terms) - 1, 2)] + terms[len(terms) // 2 * 2:]",
+            "y = terms[0]", "y.backward()")
     return Graph((1.5,), tuple(nodes)), code

@@ -110,7 +110,10 @@ def parse(data: Any, source: str) -> Rubric:
     for f in files:
         if f not in reference:
             raise RubricError(source, "reference", f"names no reference file for {f!r}")
-    forbidden = tuple(data.get("forbidden_imports", DEFAULT_FORBIDDEN))
+    forbidden = data.get("forbidden_imports", list(DEFAULT_FORBIDDEN))
+    if not isinstance(forbidden, list) or not all(isinstance(m, str) for m in forbidden):
+        raise RubricError(source, "forbidden_imports", "must be a list of package names, e.g. [torch, jax]")
+    forbidden = tuple(forbidden)
     return Rubric(name=name, title=data.get("title", name), source=source, files=files,
                   reference=dict(reference), entry=_get(data, "entry", str, source),
                   ops=exercise_ops, checks=checks, limits=limits, forbidden_imports=forbidden)
@@ -138,10 +141,14 @@ def _check(data: Any, index: int, exercise_ops: tuple, source: str) -> Check:
                 raise RubricError(source, f"{where}.graphs", f"{g!r} is not a known graph; "
                                   f"known: {', '.join(sorted(NAMED_GRAPHS))}")
         values["graphs"] = tuple(data["graphs"])
-    for key, kind_ in (("examples", int), ("max_nodes", int), ("max_leaves", int),
-                       ("depth", int), ("width", int)):
-        if key in data and (not isinstance(data[key], int) or data[key] < 1):
-            raise RubricError(source, f"{where}.{key}", f"must be a whole number >= 1, not {data[key]!r}")
+    for key, most in (("examples", 100_000), ("max_nodes", 1000), ("max_leaves", 26),
+                      ("depth", 100_000), ("width", 100_000)):
+        value = data.get(key)
+        if key in data and (not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most):
+            raise RubricError(source, f"{where}.{key}", f"must be a whole number from 1 to {most}, not {value!r}")
+    if kind == "fixed" and not data.get("graphs"):
+        raise RubricError(source, f"{where}.graphs", "a fixed check needs a non-empty list of graphs "
+                          "(without one it would judge nothing and give free points)")
     if not isinstance(data.get("backward", True), bool):
         raise RubricError(source, f"{where}.backward", "must be true or false")
     seconds = data.get("seconds")

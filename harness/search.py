@@ -13,16 +13,22 @@ example anywhere.
 """
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import Callable
 
-from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, configuration, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 
 from harness.judge import Failure
+
+# Hypothesis keeps a cache of constants from local source in ./.hypothesis even
+# without an example database: never in the student's (or anyone's) folder.
+configuration.set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "micrograde-hypothesis"))
 
 
 class _Stop(BaseException):

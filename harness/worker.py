@@ -141,6 +141,11 @@ class Worker:
             except BaseException as exc:  # SystemExit and KeyboardInterrupt too
                 return self._answer({"error": self.describe(exc, f"importing {source.get('file', name)}")})
             self.modules[name] = module
+        entry = request.get("entry")
+        if entry:  # a submission without the class to grade cannot be graded at all
+            found = self.resolve(entry)
+            if isinstance(found, dict):
+                return self._answer({"error": found})
         return self._answer({"ok": True, "warnings": self.load_warnings[:20]})
 
     def run_graphs(self, request: dict) -> dict:

@@ -18,12 +18,6 @@ DETERMINISTIC = {"04_engine": "exp_uses_input.py", "03_reuse": "no_chain_rule_mu
 # Hypothesis runs the same way whether a check passes or fails; passing is cheaper.
 PASSING = CORPUS / "correct" / "list_children.py"
 
-HYPOTHESIS_FOLDER_BUG = pytest.mark.xfail(strict=True, reason=(
-    "Hypothesis (6.131+) caches constants it finds in local source (the editable harness) "
-    "in ./.hypothesis/constants even with database=None; harness/search.py should point "
-    "hypothesis.configuration.set_hypothesis_home_dir() at a temporary folder"))
-
-
 def without_timing(value):
     """The report with every ``timing`` key removed, at any depth."""
     if isinstance(value, dict):
@@ -78,7 +72,6 @@ def test_same_seed_same_scores_even_when_the_submission_is_order_dependent(tmp_p
     assert outcomes[0] == outcomes[1]
 
 
-@HYPOTHESIS_FOLDER_BUG
 def test_grading_writes_nothing_into_the_students_folder(tmp_path):
     folder = make_exercise(tmp_path / "04_engine", "04_engine", PASSING)
     before = files_under(folder)
@@ -88,7 +81,6 @@ def test_grading_writes_nothing_into_the_students_folder(tmp_path):
     assert files_under(folder) == before
 
 
-@HYPOTHESIS_FOLDER_BUG
 def test_grading_writes_nothing_into_the_working_directory(tmp_path, workdir):
     folder = make_exercise(tmp_path / "04_engine", "04_engine", PASSING)
     run = run_grade("--format", "json", folder, cwd=workdir)

@@ -37,14 +37,7 @@ UNLOADABLE = {
 }
 
 
-NO_VALUE_BUG = pytest.mark.xfail(strict=True, reason=(
-    "harness/worker.py resolve() answers a MissingEntry error per graph request, which "
-    "harness/judge.py exception_failure() reports as `exception` with a graph example; "
-    "issue 2 says a missing Value is `import-error` (check the entry in the load request)"))
-
-
-@pytest.mark.parametrize("case", [pytest.param(c, marks=NO_VALUE_BUG) if c == "no_value_class" else c
-                                  for c in sorted(UNLOADABLE)])
+@pytest.mark.parametrize("case", sorted(UNLOADABLE))
 def test_unloadable_submission_is_an_import_error_on_every_check(case, tmp_path, workdir):
     folder = make_exercise(tmp_path / "04", "04_engine", UNLOADABLE[case])
     run = run_grade("--format", "json", folder, cwd=workdir)
