@@ -59,7 +59,9 @@ def probe_set(rows: tuple, backward: bool, deep: bool) -> list:
 
 
 def _k(op: Op) -> float | None:
-    return op.constants[0] if op.constants else None
+    # Not the first constant (2.0): with a = 2.0, 2 / a equals a / 2 and a swapped
+    # reflected operator (1 - a computed as a - 1) would look right.
+    return op.constants[1] if op.constants else None
 
 
 def _single(op: Op, point) -> Graph:

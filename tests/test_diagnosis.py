@@ -38,7 +38,7 @@ CORPUS = {
     "rdiv_as_div": {"reflected-operand"},
     "neg_detached": {"wrong-derivative-neg"},
     "no_chain_rule_mul": {"missing-chain-rule"},
-    "no_topo_sort": {"repeated-backward"},
+    "no_topo_sort": {"repeated-backward", "recursion-depth"},  # its backward recurses per level
     "topo_without_visited": {"repeated-backward"},
     "pow_forgets_exponent": {"wrong-derivative-pow"},
     "recursive_topo": {"recursion-depth"},
@@ -233,3 +233,33 @@ def test_every_catalogue_id_has_two_implementations():
             count[i] = count.get(i, 0) + 1
     thin = {i: count.get(i, 0) for i in catalogue.all_ids() if count.get(i, 0) < 2}
     assert not thin, f"ids with fewer than two buggy implementations in the tests: {thin}"
+
+
+def test_the_lecture_examples_are_what_the_assignment_bug_shows_on_03(tmp_path, workdir):
+    """Issue 3: `b = a + a` and the lecture's diamond, shrunk, in the 03_reuse report."""
+    folder = make_exercise(tmp_path / "03", "03_reuse", BUGGY / "assign_grad.py")
+    run = run_grade("--format", "json", folder, cwd=workdir)
+    checks = checks_by_exercise(run.report)["03_reuse"]
+    lecture = checks["lecture-reuse"]["diagnoses"][0]["example"]
+    assert "b = a + a\nb.backward()\na.grad  # expected" in lecture, run.describe()
+    assert "c = a * b\nd = a + b\ne = c * d\ne.backward()" in lecture, run.describe()
+    generated = checks["reuse"]["diagnoses"][0]["example"]
+    operations = [line for line in generated.splitlines()
+                  if " = " in line and "Value(" not in line and "#" not in line]
+    assert len(operations) == 1, f"the generated graph did not shrink to one operation:\n{generated}"
+    assert {d["id"] for c in checks.values() for d in c["diagnoses"]} == {"grad-overwrite"}
+
+
+@pytest.mark.parametrize("bug, most", [("no_chain_rule_mul", 2), ("topo_not_reversed", 2),
+                                       ("tanh_wrong_derivative", 1), ("forgot_seed", 1)])
+def test_generated_examples_shrink_to_a_few_operations(bug, most, tmp_path, workdir):
+    folder = make_exercise(tmp_path / "04", "04_engine", BUGGY / f"{bug}.py")
+    run = run_grade("--format", "json", folder, cwd=workdir)
+    for name in ("gradients-trees", "reuse"):
+        check = checks_by_exercise(run.report)["04_engine"][name]
+        if check["passed"]:
+            continue
+        example = check["diagnoses"][0]["example"]
+        operations = [line for line in example.splitlines()
+                      if " = " in line and "Value(" not in line and "#" not in line]
+        assert 1 <= len(operations) <= most, f"{bug}/{name} shrank to {len(operations)} operations:\n{example}"
