@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from harness import catalogue, judge, matching
+from harness.outcomes import ORDER_DEPENDENT, ORDERS, Findings, model_outcome, student_outcome
 from harness.models import Defect
 from harness.ops import OPS_BY_NAME
 from harness.probes import Probe, probe_set
@@ -82,7 +83,7 @@ def diagnose(rubric, failed: list, asker_for, time_left: float = PROBE_SECONDS) 
         answers = asker.ask([p.graph for p in probes], backward, locate=True)
     except WorkerFailure:
         return result
-    outcomes = [matching.student_outcome(a, p.graph) for a, p in zip(answers, probes)]
+    outcomes = [student_outcome(a, p.graph) for a, p in zip(answers, probes)]
     families = {op.family for op in rubric.ops}
     large = {i for i, p in enumerate(probes) if p.graph.size > _LARGE}
     findings = matching.analyse(probes, outcomes, families, backward, deep, asker.facts, large)
@@ -103,7 +104,7 @@ def diagnose(rubric, failed: list, asker_for, time_left: float = PROBE_SECONDS) 
     return result
 
 
-def _relevant(findings: matching.Findings, graph, index: int, outcome, backward: bool) -> list:
+def _relevant(findings: Findings, graph, index: int, outcome, backward: bool) -> list:
     """The misconceptions found that make a difference on ``graph`` (probe ``index``)."""
     rows = {n.op for n in graph.nodes}
     families = {OPS_BY_NAME[r].family for r in rows}
@@ -132,7 +133,7 @@ def _relevant(findings: matching.Findings, graph, index: int, outcome, backward:
     return _one_per_id(out)
 
 
-def _relevant_to_seen(findings: matching.Findings, failure: judge.Failure, probes, outcomes) -> list:
+def _relevant_to_seen(findings: Findings, failure: judge.Failure, probes, outcomes) -> list:
     """The defects without which no order gives the wrong values the check reported.
 
     When the defects found give no such order (the probes all came out right
@@ -143,8 +144,8 @@ def _relevant_to_seen(findings: matching.Findings, failure: judge.Failure, probe
         return []
 
     def gives(defects) -> bool:
-        for flip in range(matching.ORDERS):
-            predicted = matching.model_outcome(findings.verdicts.model(defects, flip), failure.graph, True)
+        for flip in range(ORDERS):
+            predicted = model_outcome(findings.verdicts.model(defects, flip), failure.graph, True)
             if predicted.error:
                 continue
             column = {"data": predicted.data, "grad": predicted.grad}
@@ -154,6 +155,11 @@ def _relevant_to_seen(findings: matching.Findings, failure: judge.Failure, probe
 
     if gives(findings.defects):
         return [d for d in sorted(findings.defects) if not gives(findings.defects - {d})]
+    # Numbers from an order none of the models tried: name the order-dependent
+    # misconception already established on the probes rather than invent another.
+    known = [d for d in sorted(findings.defects) if d.id in ORDER_DEPENDENT]
+    if known:
+        return known
     # Probes the student got right this time are no evidence against an order-dependent
     # defect (the run's order may just have been a lucky one): only the wrong ones count.
     wrong = [i for i in findings.eligible

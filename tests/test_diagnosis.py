@@ -207,6 +207,9 @@ def test_buggy_corpus_is_diagnosed_exactly(name, tmp_path, workdir):
 
 # Known gaps, each with why: they are reported, not hidden.
 KNOWN_GAPS = {
+    "lecture-no-visited": "a sort without a visited set gives numbers that depend on the order a set of "
+                          "children happens to iterate in (the submission's memory layout, so its folder's "
+                          "path): in some layouts a wrong-order model also fits some probes and is named too",
     "direct-overwrite-all": "assigning in every operation of an engine whose closures all come from one "
                             "helper: one of the three lecture-reuse graphs gives numbers none of the eight "
                             "topological orders tried gives, so that check also carries gradient-mismatch",
