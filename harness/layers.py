@@ -23,6 +23,7 @@ import resource
 import secrets
 import shutil
 import stat
+import tempfile
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,14 +209,17 @@ def _fresh_uid() -> int:
 
 
 def _reachable() -> bool:
-    """Can another uid read the Python installation and the harness? (Not under a 0700 /root.)"""
+    """Can another uid read the Python installation and the harness, and reach the
+    folder workers run in? (Not under a 0700 /root, nor under a 0700 TMPDIR such as
+    pytest's: there the worker could not even open its own copy of the submission.)"""
     for path in [os.path.dirname(os.__file__), str(HARNESS)]:
         p = Path(path)
         for folder in [p] + list(p.parents):
             mode = folder.stat().st_mode
             if not mode & stat.S_IXOTH or (folder == p and not mode & stat.S_IROTH):
                 return False
-    return True
+    temp = Path(tempfile.gettempdir()).resolve()
+    return all(folder.stat().st_mode & stat.S_IXOTH for folder in [temp] + list(temp.parents))
 
 
 def _give(home: Path, folder: Path, uid: int) -> None:
