@@ -23,8 +23,8 @@ import resource
 import secrets
 import shutil
 import stat
-import tempfile
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
