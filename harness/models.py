@@ -58,9 +58,6 @@ class Model:
     defects: frozenset = frozenset()
     derived: tuple = tuple(sorted(LECTURE_STYLE.items()))  # (family, base) pairs
 
-    def with_defect(self, defect: Defect) -> "Model":
-        return Model(self.defects | {defect}, self.derived)
-
 
 # Wrong local derivatives students write, by family: f(x, y_or_k, out) -> locals.
 WRONG_DERIVATIVES = {
@@ -82,11 +79,6 @@ WRONG_FORWARDS = {
     "neg": lambda x, k=None: x, "div": lambda x, y: y / x, "pow": lambda x, k: x * k,
     "exp": lambda x, k=None: math.exp(-x), "tanh": lambda x, k=None: math.tanh(x / 2),
     "relu": lambda x, k=None: min(0.0, x),
-}
-_DUNDERS = {  # row -> (method name, how the method's arguments map to the row)
-    "add": "__add__", "mul": "__mul__", "sub": "__sub__", "div": "__truediv__",
-    "radd": "__radd__", "rmul": "__rmul__", "rsub": "__rsub__", "rdiv": "__rtruediv__",
-    "neg": "__neg__", "pow": "__pow__", "exp": "exp", "tanh": "tanh", "relu": "relu",
 }
 _SELF_WORK_LIMIT = 200_000  # a no-visited topological sort can blow up: stop early
 
@@ -172,7 +164,7 @@ def model_class(model: Model, flip: int = 0) -> type:
     def lift(x):
         return x if isinstance(x, Value) else Value(x)
 
-    def binary(family, row_values, row_number):
+    def binary(family):
         base = derived.get(family)
 
         def method(self, other):
@@ -180,10 +172,10 @@ def model_class(model: Model, flip: int = 0) -> type:
                 if has("number-operand", variant="raises"):
                     raise AttributeError(f"'{type(other).__name__}' object has no attribute 'data'")
                 if base is None:  # a number on the right is lifted to a Value, as in micrograd
-                    return apply(row_values, [self, lift(other)])
+                    return apply(family, [self, lift(other)])
             if base is not None:
                 return _derived(family, self, other)
-            return apply(row_values, [self, other])
+            return apply(family, [self, other])
         return method
 
     def _derived(family, a, b):
@@ -212,13 +204,14 @@ def model_class(model: Model, flip: int = 0) -> type:
             return {"radd": lambda: self + other, "rmul": lambda: self * other}[row]()
         return method
 
-    Value.__add__ = binary("add", "add", "add_num")
-    Value.__mul__ = binary("mul", "mul", "mul_num")
-    Value.__sub__ = binary("sub", "sub", "sub_num")
-    Value.__truediv__ = binary("div", "div", "div_num")
+    Value.__add__ = binary("add")
+    Value.__mul__ = binary("mul")
+    Value.__sub__ = binary("sub")
+    Value.__truediv__ = binary("div")
     Value.__neg__ = neg
-    for row in ("radd", "rmul", "rsub", "rdiv"):
-        setattr(Value, _DUNDERS[row], reflected(row))
+    for row, method in (("radd", "__radd__"), ("rmul", "__rmul__"), ("rsub", "__rsub__"),
+                        ("rdiv", "__rtruediv__")):
+        setattr(Value, method, reflected(row))
     Value.__pow__ = lambda self, k: apply("pow", [self], k)
     Value.exp = lambda self: apply("exp", [self])
     Value.tanh = lambda self: apply("tanh", [self])

@@ -49,6 +49,4 @@ def grade_nn_one(job) -> tuple:
         result = grade_exercise(Target(folder, rubric), folder, options, str(folder))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    failed = [c.name for c in result.checks if not c.passed]
-    ids = {d.id for c in result.checks for d in c.diagnoses}
-    return key, rubric.name, failed, ids
+    return key, rubric.name, result.failed_checks, result.diagnosis_ids

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from harness.generate import decode
 from harness.graph import Graph, Node
 from harness.named_graphs import NAMED_GRAPHS, chain
-from harness.ops import Op
+from harness.ops import OPS_BY_NAME, Op
 
 POINTS = ((2.0, -3.0), (-1.5, 0.5))
 DEEP_CHAIN = 1200   # deeper than the default recursion limit of 1,000
@@ -47,7 +47,7 @@ def probe_set(rows: tuple, backward: bool, deep: bool) -> list:
         for name in ("self-add", "self-mul", "lecture-diamond", "shared-subexpression",
                      "lecture-expression", "shared-tanh", "equal-data"):
             graph = NAMED_GRAPHS[name] if name != "equal-data" else _equal_data()
-            if {OPS_FAMILY[n.op] for n in graph.nodes} <= families:
+            if {OPS_BY_NAME[n.op].family for n in graph.nodes} <= families:
                 probes.append(Probe(name, graph, kind="engine"))
     rnd = random.Random(20261126)
     for i in range(_RANDOM_PROBES):
@@ -91,8 +91,3 @@ def _chained(op: Op) -> Graph:
 def _equal_data() -> Graph:
     """c = a + b; d = b + a; e = c * d: c and d are distinct but hold the same number."""
     return Graph((2.0, 3.0), (Node("add", (0, 1)), Node("add", (1, 0)), Node("mul", (2, 3))))
-
-
-from harness.ops import OPS_BY_NAME as _ROWS  # noqa: E402
-
-OPS_FAMILY = {name: op.family for name, op in _ROWS.items()}

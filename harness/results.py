@@ -73,6 +73,16 @@ class ExerciseResult:
     def max_score(self) -> float:
         return sum(c.max_score for c in self.checks)
 
+    @property
+    def failed_checks(self) -> list:
+        """The names of the checks that failed, in the rubric's order."""
+        return [c.name for c in self.checks if not c.passed]
+
+    @property
+    def diagnosis_ids(self) -> set:
+        """Every diagnosis id of every check."""
+        return {d.id for c in self.checks for d in c.diagnoses}
+
     def to_dict(self) -> dict:
         return {"name": self.name, "path": self.path, "title": self.title,
                 "score": _number(self.score), "max_score": _number(self.max_score),

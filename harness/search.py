@@ -43,7 +43,6 @@ class _Failed(Exception):
 class SearchResult:
     failure: Failure | None   # the smallest failure seen
     graphs_checked: int
-    stopped_by: str = ""      # "deadline", or "" when the search ran its course
 
 
 def search(batch_strategy: st.SearchStrategy, single_strategy, evaluate: Callable[[list], Failure | None], *,
@@ -82,7 +81,6 @@ def _run(strategy, evaluate, seed: int, graphs: int, deadline: float, shrink: bo
     @given(strategy)
     def test(example):
         if time.monotonic() > deadline:
-            state.stopped_by = "deadline"
             raise _Stop
         if state.failure is None and state.graphs_checked >= graphs:
             raise _Stop
