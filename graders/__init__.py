@@ -1,1 +1,1 @@
-"""The rubrics: one YAML file per exercise, read by ``harness.rubric``."""
+"""The rubrics: one YAML file per exercise, read by ``harness.grading.rubric``."""

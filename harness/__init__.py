@@ -3,19 +3,19 @@
 The public API is small: ``main`` (the ``grade`` command), ``grade_exercise``
 with ``Options``, and the result model. Everything else is internal.
 
-The names load lazily: the worker process imports ``harness.graph`` and must
+The names load lazily: the worker process imports ``harness.core.graph`` and must
 not pay for (or expose) Hypothesis, YAML and the rest of the grader.
 """
 from importlib import import_module
 
 _PUBLIC = {
     "main": "harness.cli",
-    "grade_exercise": "harness.grading",
-    "Options": "harness.grading",
-    "Report": "harness.results",
-    "ExerciseResult": "harness.results",
-    "CheckResult": "harness.results",
-    "Diagnosis": "harness.results",
+    "grade_exercise": "harness.grading.run",
+    "Options": "harness.grading.run",
+    "Report": "harness.core.results",
+    "ExerciseResult": "harness.core.results",
+    "CheckResult": "harness.core.results",
+    "Diagnosis": "harness.core.results",
 }
 
 __all__ = list(_PUBLIC)

@@ -15,11 +15,11 @@ import time
 import traceback
 from pathlib import Path
 
-from harness.exercise import UsageError, find_targets, reference_folder
-from harness.grading import Options, grade_exercise
+from harness.grading.exercise import UsageError, find_targets, reference_folder
+from harness.grading.run import Options, grade_exercise
 from harness.render import RENDERERS
-from harness.results import Report
-from harness.rubric import RubricError
+from harness.core.results import Report
+from harness.grading.rubric import RubricError
 
 EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
 
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade every bug model of the catalogue against the exercises (the checks' check)")
     p.add_argument("--examples", type=int, metavar="N",
                    help="graphs per generated check, instead of the rubric's")
-    classroom = p.add_argument_group("submissions and classes (harness.submissions, harness.bulk)")
+    classroom = p.add_argument_group("submissions and classes (harness.classroom.submissions, harness.classroom.bulk)")
     classroom.add_argument("--exercise", metavar="NAME",
                            help="grade each PATH (a folder, .py, .ipynb or .zip) as exercise NAME")
     classroom.add_argument("--bulk", metavar="FOLDER",
@@ -62,9 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 # Subcommands live in their own modules, loaded only when used: NAME -> "module:function",
 # each function taking the remaining arguments and returning an exit status.
 SUBCOMMANDS: dict = {
-    "init": "harness.init_setup:init_command",   # grade init github|gradescope
-    "merge": "harness.bulk:merge_command",       # grade merge OUT/*.json
-    "render": "harness.saved:render_command",    # grade render REPORT.json --format F
+    "init": "harness.classroom.setups:init_command",   # grade init github|gradescope
+    "merge": "harness.classroom.bulk:merge_command",       # grade merge OUT/*.json
+    "render": "harness.classroom.saved:render_command",    # grade render REPORT.json --format F
 }
 
 
@@ -96,11 +96,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--examples must be at least 1, not {args.examples}")
     # Modes other than grading the given folders live in their own modules.
     if args.bulk:
-        from harness.bulk import run_bulk
+        from harness.classroom.bulk import run_bulk
         return run_bulk(args)
     paths = args.paths or ["exercises"]
     if args.exercise:
-        from harness.submissions import grade_submission, submission_targets
+        from harness.classroom.submissions import grade_submission, submission_targets
         targets = submission_targets(paths, args.exercise)
     else:
         targets = find_targets(paths)
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.audit:
-        from harness import audit
+        from harness.classroom import audit
         rows, reference_ok = audit.run_audit(targets, options, args.jobs)
         text = audit.render(rows, reference_ok)
         if args.output:
@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
             report.exercises.append(grade_exercise(target, target.folder, options))
     report.seconds = time.monotonic() - started
     if args.graphs:
-        from harness.pictures import write_pictures
+        from harness.render.pictures import write_pictures
         write_pictures(report, Path(args.graphs), sys.stderr)
     text = RENDERERS[args.format](report)
     if args.output:

@@ -3,14 +3,14 @@
 Written the way the lecture writes it, on top of the engine. In a submission
 folder (``grade --reference`` copies this file there as ``nn.py``) it uses the
 ``Value`` of the ``value.py`` beside it, as a student's ``nn.py`` would; inside
-the grader (``reference.nn``) it uses the reference engine. It depends on
+the grader (``harness.reference.nn``) it uses the reference engine. It depends on
 nothing of the grader.
 """
 import random
 
-if __package__ == "reference":       # the grader's own copy: the trusted engine
-    from reference.engine import Value
-else:                                # nn.py beside the engine being graded
+if __package__ == "harness.reference":   # the grader's own copy: the trusted engine
+    from harness.reference.engine import Value
+else:                                    # nn.py beside the engine being graded
     from value import Value
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from support import REPO, grade_command, run_grade
-from harness.submissions import MAX_BYTES, MAX_MEMBERS, Unreadable, extract_zip
+from harness.classroom.submissions import MAX_BYTES, MAX_MEMBERS, Unreadable, extract_zip
 
 REFERENCE = REPO / "reference" / "engine.py"
 HOSTILE = REPO / "tests" / "hostile"

@@ -229,7 +229,7 @@ def test_mutated_engines_are_diagnosed_exactly(name, base, edits, expected, tmp_
 
 
 def test_every_catalogue_id_has_two_implementations():
-    from harness import catalogue
+    from harness.diagnosis import catalogue
     count = {}
     for ids in list(CORPUS.values()) + [m[3] for m in MUTATIONS]:
         for i in ids:

@@ -32,7 +32,7 @@ import pytest
 
 from support import REPO, make_exercise, run_grade
 from harness.render import RENDERERS
-from harness.results import CheckResult, Diagnosis, ExerciseResult, Report
+from harness.core.results import CheckResult, Diagnosis, ExerciseResult, Report
 
 REFERENCE = REPO / "reference" / "engine.py"
 NASTY = "bad \x00\x07\x1b[31m <b>&amp;</b> ]]> | `x` *y* \ud800 end"

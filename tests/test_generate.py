@@ -12,11 +12,11 @@ import math
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
-from harness import ops
-from harness.generate import graphs
-from harness.graph import build
-from harness.rubric import builtin_rubrics, load
-from reference.engine import Value
+from harness.core import ops
+from harness.graphs.generate import graphs
+from harness.core.graph import build
+from harness.grading.rubric import builtin_rubrics, load
+from harness.reference.engine import Value
 
 SAMPLE = 600
 

@@ -26,10 +26,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import layers, rubric
-from harness.exercise import Target
-from harness.grading import Options, grade_exercise
-from harness.sandbox import current_layer
+from harness.sandbox import layers
+from harness.grading import rubric
+from harness.grading.exercise import Target
+from harness.grading.run import Options, grade_exercise
+from harness.sandbox.process import current_layer
 from support import grade_command
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -59,7 +60,7 @@ def after_forward(kind: str) -> dict:
     return {"forward": None, **dict.fromkeys(CHECKS[1:], kind)}
 
 
-# Where the misconception catalogue (harness.diagnose) names a misconception for
+# Where the misconception catalogue (harness.diagnosis.diagnose) names a misconception for
 # a failure that is not one; the test xfails on the id only after every other
 # assertion has passed.
 MISDIAGNOSED: dict = {}  # none known today; the mechanism stays for the next one
@@ -291,23 +292,35 @@ def test_folders_of_a_killed_grader_are_swept_by_the_next(tmp_path):
     for folder in (stale, live, other):
         (folder / "submission").mkdir(parents=True)
         (folder / "submission" / "value.py").write_text("# a student's code\n")
-    subprocess.run([sys.executable, "-c", "from harness import workdir; workdir.new_home()"],
+    subprocess.run([sys.executable, "-c", "from harness.sandbox import workdir; workdir.new_home()"],
                    env=dict(os.environ, TMPDIR=str(tmp_path)), check=True, timeout=60)
     assert not stale.exists() and live.exists() and other.exists()
 
 
 # -- faults that are not the student's ------------------------------------------------
 def _grade_with_shadow(tmp_path: Path, package: str, files: dict) -> subprocess.CompletedProcess:
-    """``grade`` with a package of the grader (``reference`` or ``graders``) replaced on PYTHONPATH."""
+    """``grade`` with a package of the grader (``reference`` or ``graders``) replaced.
+
+    They install as ``harness.reference`` and ``harness.graders``, which nothing on
+    PYTHONPATH can shadow; so the real ``grade`` entry point runs in a process whose
+    ``sys.modules`` holds a package of that name pointing at the shadow folder.
+    """
     shadow = tmp_path / "shadow" / package
     shadow.mkdir(parents=True)
     for name, text in {"__init__.py": "", **files}.items():
         (shadow / name).write_text(text)
     folder = submission(tmp_path, "stub_untouched.py")
     (folder / "value.py").write_bytes((Path(__file__).parents[1] / "reference" / "engine.py").read_bytes())
-    env = dict(os.environ, PYTHONPATH=str(shadow.parent))
-    return subprocess.run(grade_command() + [str(folder), "--format", "json", "--examples", "5"],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    launcher = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('harness.{package}', {str(shadow / '__init__.py')!r},"
+        f" submodule_search_locations=[{str(shadow)!r}])\n"
+        "module = importlib.util.module_from_spec(spec); sys.modules[spec.name] = module\n"
+        "spec.loader.exec_module(module)\n"
+        "from harness.cli import entry_point; entry_point()\n")
+    return subprocess.run([sys.executable, "-c", launcher, str(folder), "--format", "json",
+                           "--examples", "5"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
 
 
 def test_a_broken_reference_is_a_grader_error_not_the_students(tmp_path):

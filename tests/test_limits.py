@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import layers, rubric
-from harness.exercise import Target
-from harness.grading import Options, grade_exercise
-from harness.sandbox import current_layer
+from harness.sandbox import layers
+from harness.grading import rubric
+from harness.grading.exercise import Target
+from harness.grading.run import Options, grade_exercise
+from harness.sandbox.process import current_layer
 from support import grade_command, make_exercise
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from support import REPO, make_exercise, run_grade
-from harness import pictures
+from harness.render import pictures
 
 REFERENCE = REPO / "reference" / "engine.py"
 SVG = "{http://www.w3.org/2000/svg}"

@@ -45,7 +45,7 @@ def test_the_plugin_is_registered_as_a_pytest11_entry_point(tmp_path):
     found = subprocess.run([sys.executable, "-c", "from importlib.metadata import entry_points; "
                             "print([e.value for e in entry_points(group='pytest11') if e.name == 'micrograde'])"],
                            cwd=tmp_path, capture_output=True, text=True)
-    assert found.stdout.strip() == "['harness.pytest_plugin']", \
+    assert found.stdout.strip() == "['harness.classroom.pytest_plugin']", \
         "the pytest11 entry point is missing: reinstall with `python -m pip install -e .`"
 
 
@@ -68,7 +68,7 @@ def test_a_buggy_engine_fails_with_the_diagnosis_as_the_failure_text(tmp_path):
     make_exercise(tmp_path / "exercises" / "04_engine", "04_engine", overwrite_in_add())
     spy = tmp_path / "conftest.py"   # counts how often an exercise is graded
     spy.write_text(
-        "import harness.grading as g\n"
+        "import harness.grading.run as g\n"
         "calls = []\n"
         "_real = g.grade_exercise\n"
         "def counting(*a, **k):\n"

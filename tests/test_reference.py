@@ -13,10 +13,10 @@ import random
 
 import pytest
 
-from harness import ops
-from harness.generate import LEAF_VALUES, decode
-from harness.graph import build
-from reference.engine import Value
+from harness.core import ops
+from harness.graphs.generate import LEAF_VALUES, decode
+from harness.core.graph import build
+from harness.reference.engine import Value
 
 STEP = 1e-6
 REL_TOL = 1e-5

@@ -12,8 +12,8 @@ import json
 import shutil
 from pathlib import Path
 
-from harness import layers
-from harness.sandbox import current_layer
+from harness.sandbox import layers
+from harness.sandbox.process import current_layer
 from support import CORPUS, make_exercise, run_grade
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"

@@ -11,7 +11,7 @@ import copy
 import pytest
 import yaml
 
-from harness import rubric
+from harness.grading import rubric
 from support import ALL_EXERCISES
 
 VALID = {

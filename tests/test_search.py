@@ -1,6 +1,6 @@
 """The search finds failures and shrinks them to what a student can read.
 
-Driven in-process with the grader's own code: ``harness.search.search`` with
+Driven in-process with the grader's own code: ``harness.grading.search.search`` with
 an evaluate function that judges numbers computed here from the operation
 table (the assignment bug, written as a float model), so no student code runs.
 """
@@ -10,11 +10,12 @@ import time
 
 import pytest
 
-from harness import judge, ops
-from harness.generate import batches, graphs
-from harness.graph import Graph
-from harness.rubric import builtin_rubrics, load
-from harness.search import search
+from harness.graphs import judge
+from harness.core import ops
+from harness.graphs.generate import batches, graphs
+from harness.core.graph import Graph
+from harness.grading.rubric import builtin_rubrics, load
+from harness.grading.search import search
 
 BATCH = 50
 

@@ -14,9 +14,9 @@ from fractions import Fraction
 
 import pytest
 
-from harness import judge
-from harness.graph import Graph, Node
-from harness.worker import to_number
+from harness.graphs import judge
+from harness.core.graph import Graph, Node
+from harness.worker.loop import to_number
 
 
 class LyingFloat(float):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from harness.results import CheckResult, Diagnosis, ExerciseResult
+from harness.core.results import CheckResult, Diagnosis, ExerciseResult
 
 
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")

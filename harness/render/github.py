@@ -19,7 +19,7 @@ import json
 import re
 
 from harness.render._shared import failure_text, test_name
-from harness.results import Report
+from harness.core.results import Report
 
 VERSION = 1
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 
 from harness.render._shared import escape_markdown, failure_markdown, points, test_name
-from harness.results import Report
+from harness.core.results import Report
 
 
 def render(report: Report) -> str:

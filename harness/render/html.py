@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from html import escape
 
-from harness import pictures
+from harness.render import pictures
 from harness.render._shared import examples, headline, points, printable, test_name
-from harness.results import CheckResult, Report
+from harness.core.results import CheckResult, Report
 
 STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 60em; color: #222; padding: 0 1em; }

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from harness.results import Report
+from harness.core.results import Report
 
 
 def render(report: Report) -> str:

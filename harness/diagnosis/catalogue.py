@@ -1,0 +1,137 @@
+"""The catalogue of misconceptions: stable ids, titles, explanations, advice.
+
+A diagnosis carries exactly one of these ids. Per-operation ids end in the
+operation's family (``wrong-derivative-tanh``). How each is recognised lives
+in ``harness.diagnosis.diagnose`` (probes and bug models); this module only says what
+each one is, why it gives wrong numbers, and what to change.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FAMILIES = ("add", "mul", "sub", "neg", "div", "pow", "exp", "tanh", "relu")
+SYMBOL = {"add": "`+`", "mul": "`*`", "sub": "`-`", "neg": "unary `-`", "div": "`/`",
+          "pow": "`**`", "exp": "`exp()`", "tanh": "`tanh()`", "relu": "`relu()`"}
+DERIVATIVE = {"add": "1 for both inputs", "mul": "the *other* input's data",
+              "sub": "1 for the left input and -1 for the right one", "neg": "-1",
+              "div": "1/b for a and -a/b**2 for b", "pow": "k * a**(k-1)",
+              "exp": "exp(a), the output's data", "tanh": "1 - tanh(a)**2, from the output's data",
+              "relu": "1 where the input is positive, else 0"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    explanation: str     # what it is and why it gives wrong numbers
+    advice: str          # what to change
+
+
+_ENTRIES = [
+    Entry("grad-overwrite", "{op} backward assigns the gradient instead of adding to it",
+          "Your {op} `_backward` sets an input's gradient (`x.grad = ...`). A value used "
+          "twice (`b = a + a`, or `a` feeding two operations) must receive the gradient of "
+          "every use, but each assignment throws away the one before.",
+          "Accumulate: `self.grad += ...` and `other.grad += ...` in {op}'s `_backward`."),
+    Entry("missing-grad-seed", "backward() does not start from a gradient of 1",
+          "`backward()` must set the output's own gradient to 1 (d out / d out) before "
+          "calling the `_backward` functions; without it every gradient stays 0.",
+          "Set `self.grad = 1.0` at the start of `backward()`, before the loop."),
+    Entry("wrong-topological-order", "_backward runs before all of a node's users have added their share",
+          "Each node's `_backward` passes its gradient on, so it must run only after every "
+          "node that uses it has run. Your order (no sort, a sort that is not reversed, or a "
+          "breadth-first walk from the output) lets some run too early.",
+          "Build a topological order (inputs before outputs) with a visited set, then call "
+          "`_backward` over it in *reverse*."),
+    Entry("repeated-backward", "some _backward runs more than once in one backward()",
+          "A node reached by two paths gets its `_backward` called twice (recursion without "
+          "a topological sort, or a sort without a visited set), so its inputs receive its "
+          "gradient twice.",
+          "Sort the graph once, remembering visited nodes, and call each `_backward` exactly once."),
+    Entry("missing-chain-rule", "{op} backward does not multiply by the output's gradient",
+          "The chain rule: an input's gradient gets (local derivative) * `out.grad`. Your {op} "
+          "`_backward` adds the local derivative alone, which is right only when `out.grad` is 1.",
+          "Multiply by `out.grad` in {op}'s `_backward`."),
+    Entry("wrong-derivative", "the derivative of {op} is wrong",
+          "{op}'s `_backward` passes a wrong local derivative to its inputs (or the result "
+          "does not remember its inputs, so no gradient reaches them). It should be {derivative}.",
+          "Fix the local derivative in {op}'s `_backward`, and pass the inputs as the result's children."),
+    Entry("wrong-forward", "the value computed by {op} is wrong",
+          "{op} returns a Value whose `.data` is not what the operation gives for these inputs.",
+          "Check the formula in {op}, with the example's numbers."),
+    Entry("number-operand", "a plain number on the right fails or is mishandled",
+          "`a + 2`, `a * 3`: the number must be wrapped in a Value (or used as a number) "
+          "before its `.data` is read.",
+          "Start each binary operation with `other = other if isinstance(other, Value) else Value(other)`."),
+    Entry("reflected-operand", "a plain number on the left fails or is mishandled",
+          "`2 + a`, `3 * a`, `1 - a`, `2 / a` (and so `sum(values)`, which starts from 0) "
+          "call `__radd__`, `__rmul__`, `__rsub__`, `__rtruediv__`. They must exist, and the "
+          "order matters: `1 - a` is not `a - 1`.",
+          "Define `__radd__`/`__rmul__` as `self + other`/`self * other`, `__rsub__` as "
+          "`other + (-self)`, `__rtruediv__` as `other * self**-1`."),
+    Entry("missing-operation", "an operation the exercise needs does not exist",
+          "{op} is not defined on your Value, so Python cannot apply it.",
+          "Add {op} to your Value class."),
+    Entry("value-identity", "distinct Values with equal data are treated as one node",
+          "Your `__eq__`/`__hash__` compare `.data`, so two different Values that happen to hold "
+          "the same number count as one in the visited set (and in `set(_children)`): part of "
+          "the graph is skipped.",
+          "Remove `__eq__`/`__hash__` from Value (identity is what the graph needs), or keep "
+          "them off the topological sort."),
+    Entry("recursion-depth", "backward() fails on a deep graph because the sort recurses",
+          "Your topological sort calls itself once per level, so a chain deeper than Python's "
+          "recursion limit (about 1,000) raises RecursionError.",
+          "Sort with an explicit stack (a list) instead of recursion."),
+]
+# The neural-net layer (exercise 05_nn), recognised by harness.grading.nn_checks with harness.diagnosis.nn_models.
+_NN_ENTRIES = [
+    Entry("zero-grad-missing", "Gradients are carried over from one training step to the next",
+          "`backward()` adds into `.grad`, so each step must start from 0: without resetting the "
+          "gradients before `loss.backward()` (or with a `zero_grad()` that misses some parameters), "
+          "every step adds its gradient to all the earlier ones and the updates grow.",
+          "Call `model.zero_grad()` (every parameter's `.grad = 0.0`) before `loss.backward()` in each step."),
+    Entry("parameters-incomplete", "parameters() misses a parameter or lists one twice",
+          "`parameters()` must list every weight and every bias exactly once: neuron by neuron "
+          "(weights then bias), layer by layer. A parameter left out is never updated (nor reset); "
+          "one listed twice is updated twice per step.",
+          "Return `self.w + [self.b]` in Neuron, and concatenate the neurons' and layers' lists once each."),
+    Entry("wrong-update", "The update step does not go down the gradient by learning_rate",
+          "Gradient descent moves each parameter against its gradient, scaled: "
+          "`p.data -= learning_rate * p.grad`. Adding goes uphill (the loss grows); leaving out "
+          "the learning rate takes steps far too large.",
+          "Write the update as `p.data -= learning_rate * p.grad` for every parameter."),
+    Entry("wrong-forward-neuron", "The neuron does not compute tanh(w·x + b)",
+          "A neuron's output is `tanh(sum(wi * xi) + b)`: every weight times its input, plus the "
+          "bias, through tanh. Yours leaves out the bias or the tanh, or sums something else.",
+          "Write `act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)` and return `act.tanh()`."),
+]
+ENTRIES = {e.id: e for e in _ENTRIES + _NN_ENTRIES}
+PER_OPERATION = ("grad-overwrite", "missing-chain-rule", "wrong-derivative", "wrong-forward",
+                 "missing-operation")
+
+
+def nn_ids() -> list:
+    """The ids of the neural-net layer (exercise 05_nn), apart from the engine's."""
+    return [e.id for e in _NN_ENTRIES]
+
+
+def all_ids() -> list:
+    """Every engine id a diagnosis can carry from the catalogue (per-operation ids expanded);
+    ``nn_ids()`` has those of the neural-net layer."""
+    ids = []
+    for e in _ENTRIES:
+        if e.id in ("wrong-derivative", "wrong-forward"):
+            ids.extend(f"{e.id}-{f}" for f in FAMILIES)
+        else:
+            ids.append(e.id)
+    return ids
+
+
+def describe(defect_id: str, family: str = "") -> Entry:
+    """The entry for ``defect_id`` with the operation filled in."""
+    entry = ENTRIES[defect_id]
+    fields = {"op": SYMBOL.get(family, family or "an operation"),
+              "derivative": DERIVATIVE.get(family, "the operation's derivative")}
+    title = entry.title.format(**fields)
+    return Entry(entry.id, title[0].upper() + title[1:], entry.explanation.format(**fields),
+                 entry.advice.format(**fields))

@@ -1,0 +1,223 @@
+"""Turn failed checks into diagnoses a student can act on.
+
+After the checks of an exercise ran, the probes (``harness.diagnosis.probes``) and every
+failed check's smallest example go to the worker in one request. The student's
+numbers are matched against bug models (``harness.diagnosis.matching``); each failed
+check then gets the misconceptions that matter for its own example: those
+whose removal from the matched model changes what that example gives. A
+failure nothing in the catalogue explains keeps its generic id, and so does
+one that left no numbers to analyse (a timeout, a crash, an import error).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from harness.diagnosis import catalogue
+from harness.graphs import judge
+from harness.diagnosis import matching
+from harness.diagnosis.outcomes import ORDER_DEPENDENT, ORDERS, Findings, model_outcome, student_outcome
+from harness.diagnosis.models import Defect
+from harness.core.ops import OPS_BY_NAME
+from harness.diagnosis.probes import Probe, probe_set
+from harness.core.results import Diagnosis
+from harness.sandbox.process import WorkerFailure
+
+GENERIC_TITLES = {
+    "not-implemented": "Not implemented yet",
+    "import-error": "The submission cannot be imported",
+    "exception": "Your code raised an exception",
+    "timeout": "Time limit exceeded",
+    "resource-limit": "Resource limit exceeded",
+    "worker-crash": "The submission ended the grader's worker",
+    "invalid-result": "A result is not a number",
+    "value-mismatch": "A forward value is wrong",
+    "gradient-mismatch": "A gradient is wrong",
+    "forbidden-import": "A forbidden package was imported",
+}
+# Failures that leave no numbers to analyse keep their generic id.
+_NOT_ANALYSED = {"not-implemented", "import-error", "timeout", "resource-limit", "worker-crash",
+                 "forbidden-import"}
+_METHOD = {"add": "__add__", "mul": "__mul__", "sub": "__sub__", "div": "__truediv__",
+           "neg": "__neg__", "pow": "__pow__", "exp": "exp", "tanh": "tanh", "relu": "relu"}
+_REFLECTED = {"add": "__radd__", "mul": "__rmul__", "sub": "__rsub__", "div": "__rtruediv__"}
+_LARGE = 1500         # graphs larger than this (the 5,000 chain) attribute, not search
+PROBE_SECONDS = 10.0
+
+
+@dataclass
+class FailedCheck:
+    name: str
+    failure: judge.Failure
+    example: str          # what the student is shown (several graphs for a fixed check)
+    others: tuple = ()    # the further failures shown in ``example``
+
+
+def generic(failure: judge.Failure, example: str | None = None) -> Diagnosis:
+    error = failure.error or {}
+    text = judge.example(failure) if example is None else example
+    if not text and failure.graph is None and failure.code:  # a check without graphs (05_nn)
+        text = "\n".join(failure.code)
+    entry = catalogue.ENTRIES.get(failure.kind)   # a check that named the misconception itself
+    return Diagnosis(id=failure.kind, title=entry.title if entry else GENERIC_TITLES.get(failure.kind, failure.kind),
+                     message=failure.message, example=text,
+                     line=judge.located(error), advice=entry.advice if entry else "")
+
+
+def diagnose(rubric, failed: list, asker_for, time_left: float = PROBE_SECONDS) -> dict:
+    """Diagnoses for each failed check, by name. ``asker_for(deadline)`` gives a worker;
+    the probes get at most ``time_left`` seconds (what is left of the exercise's budget)."""
+    result = {f.name: [generic(f.failure, f.example)] for f in failed}
+    analysable = [f for f in failed if f.failure.kind not in _NOT_ANALYSED and f.failure.graph is not None]
+    if not analysable:
+        return result
+    backward = any(c.backward for c in rubric.checks)
+    deep = any(c.kind == "chain" for c in rubric.checks)
+    probes = probe_set(rubric.ops, backward, deep)
+    shown = {f.name: [x for x in (f.failure,) + f.others if x.graph is not None] for f in analysable}
+    examples = {}   # check name -> indices of its example probes
+    for f in analysable:
+        for x in shown[f.name]:
+            examples.setdefault(f.name, []).append(len(probes))
+            probes.append(Probe(f"example-{f.name}", x.graph, kind="example"))
+    try:
+        asker = asker_for(time.monotonic() + min(PROBE_SECONDS, max(1.0, time_left)))
+        answers = asker.ask([p.graph for p in probes], backward, locate=True)
+    except WorkerFailure:
+        return result
+    outcomes = [student_outcome(a, p.graph) for a, p in zip(answers, probes)]
+    families = {op.family for op in rubric.ops}
+    large = {i for i, p in enumerate(probes) if p.graph.size > _LARGE}
+    findings = matching.analyse(probes, outcomes, families, backward, deep, asker.facts, large)
+    places = _Places(probes, outcomes, asker.methods)
+    for f in analysable:
+        indices = examples[f.name]
+        relevant = _one_per_id([d for i in indices
+                                for d in _relevant(findings, probes[i].graph, i, outcomes[i], backward)])
+        if not relevant and backward and findings.verdicts is not None:
+            # Order-dependent bugs (a set iterated by address) may not repeat on a second
+            # run: test the defects against the numbers the check itself saw.
+            relevant = _relevant_to_seen(findings, f.failure, probes, outcomes)
+        diagnoses = [_diagnosis(d, f.example, places) for d in relevant]
+        explained = relevant and all(i not in findings.unexplained or i in large for i in indices)
+        if not explained:
+            diagnoses.append(generic(f.failure, f.example))
+        result[f.name] = diagnoses
+    return result
+
+
+def _relevant(findings: Findings, graph, index: int, outcome, backward: bool) -> list:
+    """The misconceptions found that make a difference on ``graph`` (probe ``index``)."""
+    rows = {n.op for n in graph.nodes}
+    families = {OPS_BY_NAME[r].family for r in rows}
+    operands = {(OPS_BY_NAME[r].family, OPS_BY_NAME[r].operand) for r in rows}
+    out = []
+    for defect, where in findings.rules:
+        if where == index:  # found on this very graph
+            hit = True
+        elif defect.id == "number-operand":
+            hit = (defect.family, "number-right") in operands
+        elif defect.id == "reflected-operand":
+            hit = (defect.family, "number-left") in operands
+        else:
+            hit = bool(defect.family) and (defect.family in families
+                                           or bool(_derived_from(findings, defect.family) & families))
+        if hit and defect not in out:
+            out.append(defect)
+    if findings.defects and backward and outcome is not None:
+        # A misconception matters here when, without it, no order gives the student's numbers.
+        for defect in sorted(findings.defects):
+            if findings.verdicts(findings.defects - {defect}, graph, outcome) is False:
+                out.append(defect)
+    for defect in findings.wildcards:
+        if defect.family in families or _derived_from(findings, defect.family) & families:
+            out.append(defect)
+    return _one_per_id(out)
+
+
+def _relevant_to_seen(findings: Findings, failure: judge.Failure, probes, outcomes) -> list:
+    """The defects without which no order gives the wrong values the check reported.
+
+    When the defects found give no such order (the probes all came out right
+    this time), one more defect that gives them and contradicts no probe.
+    """
+    seen = [m for m in failure.mismatches if isinstance(m.actual, float)]
+    if not seen or failure.graph is None:
+        return []
+
+    def gives(defects) -> bool:
+        for flip in range(ORDERS):
+            predicted = model_outcome(findings.verdicts.model(defects, flip), failure.graph, True)
+            if predicted.error:
+                continue
+            column = {"data": predicted.data, "grad": predicted.grad}
+            if all(judge.close(column[m.field][m.index], m.actual) for m in seen):
+                return True
+        return False
+
+    if gives(findings.defects):
+        return [d for d in sorted(findings.defects) if not gives(findings.defects - {d})]
+    # Numbers from an order none of the models tried: name the order-dependent
+    # misconception already established on the probes rather than invent another.
+    known = [d for d in sorted(findings.defects) if d.id in ORDER_DEPENDENT]
+    if known:
+        return known
+    # Probes the student got right this time are no evidence against an order-dependent
+    # defect (the run's order may just have been a lucky one): only the wrong ones count.
+    wrong = [i for i in findings.eligible
+             if findings.verdicts(findings.defects, probes[i].graph, outcomes[i]) is False]
+    for extra in findings.candidates:
+        trial = findings.defects | {extra}
+        if gives(trial) and not any(findings.verdicts(trial, probes[i].graph, outcomes[i]) is False
+                                    for i in wrong):
+            return [extra]
+    return []
+
+
+def _derived_from(findings, family: str) -> set:
+    return findings.style.users(family)
+
+
+def _one_per_id(defects: list) -> list:
+    """One diagnosis per catalogue id and operation (variants are how, not what)."""
+    seen, out = set(), []
+    for d in defects:
+        key = (d.key(), d.family if d.id in catalogue.PER_OPERATION else "")
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _diagnosis(defect: Defect, example: str, places: "_Places") -> Diagnosis:
+    family = defect.family if defect.id in catalogue.PER_OPERATION else ""
+    entry = catalogue.describe(defect.id, family or defect.family)
+    return Diagnosis(id=defect.key(), title=entry.title, message=entry.explanation,
+                     example=example, line=places.line_of(defect), advice=entry.advice)
+
+
+class _Places:
+    """Where in the student's code a misconception lives, when the code shows it."""
+
+    def __init__(self, probes, outcomes, methods):
+        self.methods = methods if isinstance(methods, dict) else {}
+        self.closures = {}
+        for probe, outcome in zip(probes, outcomes):
+            if probe.kind in ("iso", "twice") and outcome and outcome.where:
+                row = probe.graph.nodes[0].op
+                place = outcome.where[len(probe.graph.leaves)]
+                if row == probe.family and place and len(place) == 3 and place[2] is True:
+                    self.closures.setdefault(probe.family, place[:2])
+
+    def line_of(self, defect: Defect) -> str:
+        if defect.id in ("grad-overwrite", "missing-chain-rule", "wrong-derivative"):
+            place = self.closures.get(defect.family) or self.methods.get(_METHOD.get(defect.family))
+        elif defect.id in ("wrong-forward", "missing-operation", "number-operand"):
+            place = self.methods.get(_METHOD.get(defect.family))
+        elif defect.id == "reflected-operand":
+            place = self.methods.get(_REFLECTED.get(defect.family))
+        else:
+            place = self.methods.get("backward")
+        if not isinstance(place, (list, tuple)) or len(place) != 2:
+            return ""
+        return judge.located({"file": place[0], "line": place[1]})

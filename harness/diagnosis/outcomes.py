@@ -1,0 +1,125 @@
+"""What an engine gave on a graph, and whether a bug model can give the same.
+
+An ``Outcome`` is the numbers (or the place an exception was raised) of one
+graph: the student's from the worker's answer, a model's from building the
+graph in the grader. ``Verdicts`` judges a set of defects against the
+student's outcome in every valid topological order that matters.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from harness.graphs import judge
+from harness.core.graph import Graph, build
+from harness.diagnosis.models import Style, model_class
+
+
+# How many valid topological orders a model is tried in before a probe counts
+# against it: an assigning backward, or one without a visited set, depends on
+# the order a student's set happened to iterate in.
+ORDERS = 8
+# Only these make the numbers depend on the order: with every other defect the
+# engine still accumulates once per node, and one order is all orders.
+ORDER_DEPENDENT = ("grad-overwrite", "repeated-backward", "wrong-topological-order")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What building a graph (and backward) gave: numbers, or where it raised."""
+
+    error: tuple | None = None   # (node index, stage): stage is build, backward or read
+    data: tuple = ()
+    grad: tuple = ()
+    where: tuple = ()            # student only: where each node's _backward was written
+    raised: tuple = ()           # student only: (exception type, inside the student's code, message)
+
+    def matches(self, other: "Outcome") -> bool:
+        if self.error or other.error:
+            return self.error == other.error
+        return _all_close(self.data, other.data) and _all_close(self.grad, other.grad)
+
+
+def _all_close(xs, ys) -> bool:
+    return len(xs) == len(ys) and all(
+        isinstance(x, float) and isinstance(y, float) and judge.close(x, y) for x, y in zip(xs, ys))
+
+
+def student_outcome(answer, graph: Graph) -> Outcome | None:
+    """The worker's answer as an Outcome; None when it is not usable."""
+    if not isinstance(answer, dict):
+        return None
+    if "error" in answer:
+        error = answer["error"] if isinstance(answer["error"], dict) else {}
+        node = error.get("node")
+        where = str(error.get("where", ""))
+        stage = "backward" if "backward" in where else "read" if "reading" in where else "build"
+        raised = (str(error.get("type", "")), isinstance(error.get("file"), str),
+                  str(error.get("message", ""))[:200])
+        return Outcome(error=(node if isinstance(node, int) else -1, stage), raised=raised)
+    columns = []
+    for fld in ("data", "grad"):
+        column = answer.get(fld, [])
+        if not isinstance(column, list):
+            return None
+        columns.append(tuple(float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+                             for x in column))
+    where = answer.get("where") if isinstance(answer.get("where"), list) else []
+    return Outcome(data=columns[0], grad=columns[1],
+                   where=tuple(tuple(w) if isinstance(w, list) else None for w in where))
+
+
+def model_outcome(value_class, graph: Graph, backward: bool) -> Outcome:
+    at = [0]
+    try:
+        values = build(graph, value_class, at)
+    except Exception:
+        return Outcome(error=(at[0], "build"))
+    if backward and graph.nodes:
+        try:
+            values[-1].backward()
+        except Exception:
+            return Outcome(error=(graph.output, "backward"))
+    return Outcome(data=tuple(float(v.data) for v in values),
+                   grad=tuple(float(v.grad) for v in values) if backward else ())
+
+
+@dataclass
+class Findings:
+    style: Style
+    rules: list = field(default_factory=list)        # (Defect, probe index) from rules 2
+    defects: frozenset = frozenset()                 # from models, step 3
+    wildcards: list = field(default_factory=list)    # wrong derivatives no model predicts
+    unexplained: set = field(default_factory=set)    # probe indices nothing explains
+    consequences: set = field(default_factory=set)   # probe indices explained by a rule
+    verdicts: object = None                          # the Verdicts the search used
+    eligible: list = field(default_factory=list)     # probe indices the search used
+    candidates: list = field(default_factory=list)   # the defects it could choose from
+
+    def all_defects(self) -> list:
+        seen = dict.fromkeys([d for d, _ in self.rules] + sorted(self.defects) + self.wildcards)
+        return list(seen)
+
+
+class Verdicts:
+    """Whether a set of defects gives the student's numbers on a graph, in some order."""
+
+    def __init__(self, style: Style):
+        self.style = style
+        self.classes: dict = {}
+
+    def model(self, defects: frozenset, flip: int = 0) -> type:
+        """The model's Value class in order ``flip`` (cached: classes are built once)."""
+        key = (defects, flip)
+        if key not in self.classes:
+            self.classes[key] = model_class(self.style.model(defects), flip)
+        return self.classes[key]
+
+    def __call__(self, defects: frozenset, graph: Graph, outcome: Outcome):
+        """True: it gives them; False: it cannot, in any order; None: it depends on the order."""
+        predicted = []
+        orders = ORDERS if any(d.id in ORDER_DEPENDENT for d in defects) else 1
+        for flip in range(orders):
+            predicted.append(model_outcome(self.model(defects, flip), graph, True))
+            if outcome.matches(predicted[-1]):
+                return True
+        return False if all(p.matches(predicted[0]) for p in predicted) else None

@@ -1,0 +1,113 @@
+"""Run one check of a rubric against a running worker.
+
+Each kind of check turns into graphs: ``generated`` draws them with
+Hypothesis (``harness.grading.search``), ``fixed`` takes named graphs, ``chain`` and
+``fan-out`` build one large graph each. All of them are judged the same way:
+the worker builds the graphs with the student's class and answers numbers,
+``harness.graphs.judge`` compares them with the reference.
+"""
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass
+
+from harness.graphs import judge
+from harness.graphs.generate import batches, graphs
+from harness.core.named_graphs import NAMED_GRAPHS, chain, fan_out
+from harness.grading.rubric import Check, Rubric
+from harness.sandbox.process import WorkerFailure, WorkerProcess
+
+BATCH = 50
+
+
+@dataclass
+class CheckOutcome:
+    failure: judge.Failure | None   # the smallest failure
+    graphs_checked: int
+    others: tuple = ()              # further failing graphs of a fixed check, in the rubric's order
+
+
+class Asker:
+    """Sends graphs to the worker and returns its per-graph answers, validated."""
+
+    def __init__(self, worker: WorkerProcess, entry: str, deadline: float):
+        self.worker, self.entry, self.deadline = worker, entry, deadline
+        self.forbidden: list[str] = []
+        self.methods: dict = {}   # where the student's methods are, when asked to locate
+        self.facts: dict = {}     # behaviour of the class itself, when asked to locate
+
+    def ask(self, graph_list: list, backward: bool, locate: bool = False) -> list:
+        timeout = self.deadline - time.monotonic()
+        if timeout <= 0:
+            raise WorkerFailure("timeout", "the check's time limit ran out")
+        answer = self.worker.call({"op": "graphs", "entry": self.entry, "backward": backward,
+                                   "locate": locate, "graphs": [g.to_json() for g in graph_list]},
+                                  timeout)
+        if not isinstance(answer, dict):
+            raise WorkerFailure("worker-crash", "the worker's answer is not a record")
+        if isinstance(answer.get("forbidden"), list):
+            self.forbidden.extend(str(x) for x in answer["forbidden"])
+        if isinstance(answer.get("methods"), dict):
+            self.methods = answer["methods"]
+        if isinstance(answer.get("facts"), dict):
+            self.facts = answer["facts"]
+        if "error" in answer:
+            return [{"error": answer["error"]}] * len(graph_list)
+        results = answer.get("results")
+        if not isinstance(results, list) or len(results) != len(graph_list):
+            raise WorkerFailure("worker-crash", "the worker answered a different number of graphs")
+        return results
+
+
+def run_check(check: Check, rubric: Rubric, asker: Asker, seed: int,
+              examples: int | None = None) -> CheckOutcome:
+    """Judge ``check``; raises ``WorkerFailure`` when the worker does not answer."""
+    if check.kind == "generated":
+        return _run_generated(check, rubric, asker, seed, examples)
+    if check.kind == "nn":
+        from harness.grading.nn_checks import run_nn_check  # late: exercise 05_nn only
+        return run_nn_check(check, rubric, asker, seed)
+    cases = cases_of(check)
+    answers = asker.ask([g for g, _ in cases], check.backward)
+    failures = [f for (g, code), a in zip(cases, answers)
+                if (f := judge.judge(g, a, check.backward, code)) is not None]
+    if check.kind != "fixed":  # a fixed check keeps the rubric's order: the instructor's choice
+        failures.sort(key=judge.Failure.sort_key)
+    return CheckOutcome(failures[0] if failures else None, len(cases), tuple(failures[1:]))
+
+
+def cases_of(check: Check) -> list:
+    """The (graph, compact code or None) pairs of a non-generated check."""
+    if check.kind == "fixed":
+        return [(NAMED_GRAPHS[name], None) for name in check.graphs]
+    if check.kind == "chain":
+        return [chain(check.depth)]
+    if check.kind == "fan-out":
+        return [fan_out(check.width)]
+    raise ValueError(f"unknown check kind {check.kind!r}")
+
+
+def _run_generated(check: Check, rubric: Rubric, asker: Asker, seed: int,
+                   examples: int | None) -> CheckOutcome:
+    from harness.grading.search import search  # late: Hypothesis only where it is needed
+    strategy = batches(graphs(check.ops, shape=check.shape, max_leaves=check.max_leaves,
+                              max_nodes=check.max_nodes), BATCH)
+
+    def single(failed):  # for shrinking: graphs no larger than the failing one
+        return graphs(check.ops, shape=check.shape, for_shrinking=True,
+                      max_leaves=max(1, min(check.max_leaves, len(failed.leaves))),
+                      max_nodes=max(1, len(failed.nodes)))
+
+    def evaluate(batch):
+        answers = asker.ask(batch, check.backward)
+        for g, a in zip(batch, answers):
+            failure = judge.judge(g, a, check.backward)
+            if failure is not None:
+                return failure
+        return None
+
+    check_seed = zlib.crc32(f"{seed}:{rubric.name}:{check.name}".encode())
+    result = search(strategy, single, evaluate, seed=check_seed, graphs=examples or check.examples,
+                    deadline=asker.deadline)
+    return CheckOutcome(result.failure, result.graphs_checked)

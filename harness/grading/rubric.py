@@ -1,0 +1,210 @@
+"""The rubric of an exercise: a YAML file in ``graders/``, validated here.
+
+A rubric says which files the student edits, what the reference solution is,
+which operations are in scope, which checks run with how many points and
+examples, and the limits. Everything is validated when it is read: an unknown
+key, a wrong type or an unknown operation is a ``RubricError`` that names the
+file and the key, so a typo never turns into a silently skipped check.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.core import ops as ops_table
+from harness.sandbox.process import Limits
+
+CHECK_KINDS = ("generated", "fixed", "chain", "fan-out", "nn")
+# Packages a submission may not import: other autograd engines, the reference
+# and this grader. A rubric may replace the list with ``forbidden_imports``.
+DEFAULT_FORBIDDEN = ("torch", "jax", "jaxlib", "tensorflow", "autograd", "mygrad",
+                     "micrograd", "tinygrad", "minitorch", "harness", "reference", "graders")
+
+
+class RubricError(Exception):
+    """A rubric that cannot be used: says which file, which key and why."""
+
+    def __init__(self, source: str, key: str, message: str):
+        super().__init__(f"{source}: {key}: {message}")
+        self.source, self.key = source, key
+
+
+@dataclass(frozen=True)
+class Check:
+    """One graded check. Fields beyond ``kind`` apply to some kinds only."""
+
+    name: str
+    kind: str
+    points: float
+    description: str = ""
+    backward: bool = True
+    ops: tuple = ()                # rows; empty means the exercise's
+    examples: int = 200            # generated: graphs to check
+    shape: str = "dag"             # generated: dag or tree
+    max_nodes: int = 10
+    max_leaves: int = 3
+    graphs: tuple = ()             # fixed: names from harness.core.named_graphs
+    depth: int = 5000              # chain
+    width: int = 1000              # fan-out
+    seconds: float | None = None   # this check's wall-clock limit
+    scenario: str = ""             # nn: a scenario of harness.core.nn_scenarios (05_nn)
+
+
+@dataclass(frozen=True)
+class Rubric:
+    name: str
+    title: str
+    source: str
+    files: tuple                   # what the student edits, e.g. ("value.py",)
+    reference: dict                # student file -> file in the reference package
+    entry: str                     # module:attribute of the class under test
+    ops: tuple                     # rows of the operation table in scope
+    checks: tuple
+    limits: Limits
+    forbidden_imports: tuple = DEFAULT_FORBIDDEN
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.points for c in self.checks)
+
+
+_TOP_KEYS = {"exercise", "title", "files", "reference", "entry", "ops", "checks",
+             "limits", "forbidden_imports"}
+
+
+def load(path: Path | str) -> Rubric:
+    """Read and validate one rubric file."""
+    path = Path(path)
+    source = str(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise RubricError(source, "(file)", f"cannot be read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise RubricError(source, "(file)", f"is not valid YAML: {exc}") from None
+    return parse(data, source)
+
+
+def parse(data: Any, source: str) -> Rubric:
+    if not isinstance(data, dict):
+        raise RubricError(source, "(top level)", "must be a mapping of keys to values")
+    _no_unknown(data, _TOP_KEYS, source, "")
+    name = _get(data, "exercise", str, source)
+    exercise_ops = _ops(_get(data, "ops", list, source), source, "ops")
+    limits = _limits(data.get("limits", {}), source)
+    checks = tuple(_check(c, i, exercise_ops, source) for i, c in
+                   enumerate(_get(data, "checks", list, source)))
+    if not checks:
+        raise RubricError(source, "checks", "must list at least one check")
+    names = [c.name for c in checks]
+    for n in names:
+        if names.count(n) > 1:
+            raise RubricError(source, "checks", f"the name {n!r} is used twice")
+    files = tuple(_get(data, "files", list, source))
+    reference = _get(data, "reference", dict, source)
+    for f in files:
+        if f not in reference:
+            raise RubricError(source, "reference", f"names no reference file for {f!r}")
+    forbidden = data.get("forbidden_imports", list(DEFAULT_FORBIDDEN))
+    if not isinstance(forbidden, list) or not all(isinstance(m, str) for m in forbidden):
+        raise RubricError(source, "forbidden_imports", "must be a list of package names, e.g. [torch, jax]")
+    forbidden = tuple(forbidden)
+    return Rubric(name=name, title=data.get("title", name), source=source, files=files,
+                  reference=dict(reference), entry=_get(data, "entry", str, source),
+                  ops=exercise_ops, checks=checks, limits=limits, forbidden_imports=forbidden)
+
+
+def _check(data: Any, index: int, exercise_ops: tuple, source: str) -> Check:
+    where = f"checks[{index}]"
+    if not isinstance(data, dict):
+        raise RubricError(source, where, "must be a mapping")
+    known = {f.name for f in dataclasses.fields(Check)}
+    _no_unknown(data, known, source, where + ".")
+    kind = _get(data, "kind", str, source, where + ".")
+    if kind not in CHECK_KINDS:
+        raise RubricError(source, f"{where}.kind", f"is {kind!r}; expected one of {', '.join(CHECK_KINDS)}")
+    values = dict(data)
+    values["name"] = _get(data, "name", str, source, where + ".")
+    values["points"] = _get(data, "points", (int, float), source, where + ".")
+    if values["points"] < 0:
+        raise RubricError(source, f"{where}.points", "must not be negative")
+    values["ops"] = _ops(data["ops"], source, f"{where}.ops") if "ops" in data else exercise_ops
+    if "graphs" in data:
+        from harness.core.named_graphs import NAMED_GRAPHS  # late: only rubrics with fixed checks
+        for g in data["graphs"]:
+            if g not in NAMED_GRAPHS:
+                raise RubricError(source, f"{where}.graphs", f"{g!r} is not a known graph; "
+                                  f"known: {', '.join(sorted(NAMED_GRAPHS))}")
+        values["graphs"] = tuple(data["graphs"])
+    for key, most in (("examples", 100_000), ("max_nodes", 1000), ("max_leaves", 26),
+                      ("depth", 100_000), ("width", 100_000)):
+        value = data.get(key)
+        if key in data and (not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most):
+            raise RubricError(source, f"{where}.{key}", f"must be a whole number from 1 to {most}, not {value!r}")
+    if kind == "fixed" and not data.get("graphs"):
+        raise RubricError(source, f"{where}.graphs", "a fixed check needs a non-empty list of graphs "
+                          "(without one it would judge nothing and give free points)")
+    if not isinstance(data.get("backward", True), bool):
+        raise RubricError(source, f"{where}.backward", "must be true or false")
+    seconds = data.get("seconds")
+    if seconds is not None and (not isinstance(seconds, (int, float)) or seconds <= 0):
+        raise RubricError(source, f"{where}.seconds", f"must be a positive number, not {seconds!r}")
+    if kind == "nn":
+        from harness.core.nn_scenarios import SCENARIOS  # late: only rubrics with nn checks
+        if data.get("scenario") not in SCENARIOS:
+            raise RubricError(source, f"{where}.scenario", f"is {data.get('scenario')!r}; "
+                              f"expected one of {', '.join(SCENARIOS)}")
+    if data.get("shape", "dag") not in ("dag", "tree"):
+        raise RubricError(source, f"{where}.shape", "must be dag or tree")
+    return Check(**values)
+
+
+def _limits(data: Any, source: str) -> Limits:
+    if not isinstance(data, dict):
+        raise RubricError(source, "limits", "must be a mapping")
+    known = {f.name for f in dataclasses.fields(Limits)}
+    _no_unknown(data, known, source, "limits.")
+    for key, value in data.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            raise RubricError(source, f"limits.{key}", f"must be a positive number, not {value!r}")
+    return Limits(**data)
+
+
+def _ops(names: Any, source: str, key: str) -> tuple:
+    if not isinstance(names, list) or not names:
+        raise RubricError(source, key, "must be a non-empty list of operations")
+    try:
+        return ops_table.rows_of(names)
+    except KeyError as exc:
+        raise RubricError(source, key, f"unknown operation {exc.args[0]!r}; known: "
+                          f"{', '.join(ops_table.FAMILIES + tuple(ops_table.VALUES_ONLY) + tuple(ops_table.OPS_BY_NAME))}") from None
+
+
+def _get(data: dict, key: str, types, source: str, prefix: str = ""):
+    if key not in data:
+        raise RubricError(source, prefix + key, "is missing")
+    value = data[key]
+    if not isinstance(value, types) or isinstance(value, bool):
+        expected = types.__name__ if isinstance(types, type) else " or ".join(t.__name__ for t in types)
+        raise RubricError(source, prefix + key, f"must be {expected}, not {type(value).__name__}")
+    return value
+
+
+def _no_unknown(data: dict, known: set, source: str, prefix: str) -> None:
+    for key in data:
+        if key not in known:
+            raise RubricError(source, prefix + str(key), f"is not a known key; known: {', '.join(sorted(known))}")
+
+
+def builtin_rubrics() -> dict[str, Path]:
+    """The rubrics shipped in the ``graders`` package, by exercise name."""
+    folder = resources.files("harness.graders")
+    return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml")}
+
+
+__all__ = ["Check", "Rubric", "RubricError", "load", "parse", "builtin_rubrics"]

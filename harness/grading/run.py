@@ -1,0 +1,175 @@
+"""Grade one exercise: start a worker, load the submission, run every check.
+
+The exercise has a wall-clock budget (``limits.exercise_seconds``): a
+submission that hangs uses it up once, and the checks left are reported as not
+run, instead of each waiting out its own limit; once a check has timed out, each
+later one gets ``limits.hang_seconds`` at most, so that a submission that hangs
+is reported in about check_seconds + checks x hang_seconds (22 s for 04_engine),
+well within 30 s. A worker that dies or hangs is
+replaced for the next check; a submission that cannot be loaded fails every
+check with the same reason, without starting more workers.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.grading import checks
+from harness.diagnosis import diagnose
+from harness.graphs import example_graph
+from harness.graphs import judge
+from harness.grading.exercise import Target, UsageError, load_plan
+from harness.sandbox.layers import SandboxUnavailable
+from harness.core.results import CheckResult, ExerciseResult
+from harness.sandbox.process import WorkerFailure, WorkerProcess, current_layer
+
+
+@dataclass(frozen=True)
+class Options:
+    seed: int = 0
+    examples: int | None = None      # overrides every generated check's graph count
+
+
+def grade_exercise(target: Target, folder: Path, options: Options, display_path: str = "") -> ExerciseResult:
+    """Grade the submission in ``folder`` against ``target.rubric``."""
+    rubric = target.rubric
+    try:
+        layer = current_layer()
+    except SandboxUnavailable as exc:
+        raise UsageError(str(exc)) from None
+    result = ExerciseResult(rubric.name, display_path or str(target.folder), rubric.title,
+                            sandbox=layer)
+    budget_end = time.monotonic() + rubric.limits.exercise_seconds
+    loaded, why_not, plan_warnings = load_plan(folder, rubric)
+    result.warnings.extend(plan_warnings)
+    session = _Session(folder, rubric, loaded) if loaded else None
+    load_failure = None if loaded else judge.Failure("import-error", why_not)
+    failed: list = []
+    hung = False   # after a timeout, later checks get hang_seconds: a hang is reported soon
+    try:
+        for check in rubric.checks:
+            started = time.monotonic()
+            outcome, failure = None, load_failure
+            remaining = budget_end - started
+            if failure is None and remaining <= 0:
+                failure = judge.Failure("timeout", f"not run: the exercise's time budget of "
+                                        f"{rubric.limits.exercise_seconds:g} s was used up by earlier checks")
+            if failure is None:
+                seconds, limit = _time_limit(check, rubric.limits, remaining, hung)
+                try:
+                    asker = session.asker(time.monotonic() + seconds)
+                    outcome = checks.run_check(check, rubric, asker, options.seed, options.examples)
+                    failure = outcome.failure
+                    if asker.forbidden:
+                        failure = _forbidden(asker.forbidden)
+                except _LoadFailed as exc:
+                    failure = load_failure = exc.failure
+                    if failure.kind == "timeout":
+                        failure.message = f"importing the submission did not finish within {limit}"
+                except WorkerFailure as exc:
+                    failure = judge.Failure(exc.kind, exc.detail)
+                    if exc.kind == "timeout":  # the limit, not the time left: the same text every run
+                        failure.message = f"no answer within {limit}"
+                        hung = True
+                    session.restart()
+            if failure is not None:
+                others = outcome.others if outcome and failure is outcome.failure else ()
+                shown = (failure,) + tuple(others)[:2]
+                failed.append(diagnose.FailedCheck(check.name, failure, _example(shown), shown[1:]))
+            result.checks.append(CheckResult(
+                name=check.name, max_score=check.points, passed=failure is None,
+                description=check.description,
+                graphs_checked=outcome.graphs_checked if outcome else 0,
+                seconds=time.monotonic() - started))
+        if failed:
+            found = diagnose.diagnose(rubric, failed, session.asker, budget_end - time.monotonic()) \
+                if session and load_failure is None \
+                else {f.name: [diagnose.generic(f.failure, f.example)] for f in failed}
+            failures = {f.name: f.failure for f in failed}
+            for check in result.checks:
+                check.diagnoses = found.get(check.name, [])
+                for d in check.diagnoses:  # the example as data, for pictures
+                    d.graph = d.graph or example_graph.describe(failures[check.name])
+    finally:
+        if session is not None:
+            result.warnings.extend(session.warnings)
+            session.close()
+    return result
+
+
+def _time_limit(check, limits, remaining: float, hung: bool) -> tuple:
+    """This check's wall-clock seconds, and how to name that limit in a message."""
+    seconds = check.seconds or limits.check_seconds
+    text = f"the check's time limit of {seconds:g} s"
+    if hung and limits.hang_seconds < seconds:
+        seconds = limits.hang_seconds
+        text = f"{seconds:g} s (the limit once an earlier check has timed out)"
+    if remaining < seconds:
+        return remaining, f"the time left of the exercise's {limits.exercise_seconds:g} s"
+    return seconds, text
+
+
+class _LoadFailed(Exception):
+    def __init__(self, failure: judge.Failure):
+        self.failure = failure
+
+
+def _example(shown: tuple) -> str:
+    """The failing graph, and for a fixed check up to two more that fail."""
+    return "\n\n".join(judge.example(f) for f in shown if f.graph is not None)
+
+
+def _forbidden(names: list) -> judge.Failure:
+    shown = ", ".join(sorted(set(names)))
+    return judge.Failure("forbidden-import", f"the submission imports {shown}, which this exercise does "
+                         "not allow: write the engine yourself, with the standard library")
+
+
+class _Session:
+    """The worker of one exercise, started (and loaded) on first use."""
+
+    def __init__(self, folder: Path, rubric, loaded: list):
+        self.folder, self.rubric, self.loaded = folder, rubric, loaded
+        self.worker: WorkerProcess | None = None
+        self.warnings: list = []   # from loading: notebook cells skipped (a display package missing)
+
+    def asker(self, deadline: float) -> checks.Asker:
+        if self.worker is None:
+            self.worker = WorkerProcess(self.folder, self.rubric.limits)
+            self._load(deadline)
+        return checks.Asker(self.worker, self.rubric.entry, deadline)
+
+    def _load(self, deadline: float) -> None:
+        request = {"op": "load", "sources": self.loaded, "entry": self.rubric.entry,
+                   "forbidden": list(self.rubric.forbidden_imports)}
+        try:
+            answer = self.worker.call(request, max(0.1, deadline - time.monotonic()))
+        except WorkerFailure as exc:
+            self.restart()
+            detail = f"while importing the submission: {exc.detail}"
+            raise _LoadFailed(judge.Failure(exc.kind, detail)) from None
+        forbidden = answer.get("forbidden") if isinstance(answer, dict) else None
+        said = answer.get("warnings") if isinstance(answer, dict) else None
+        if isinstance(said, list) and not self.warnings:   # untrusted: short strings only
+            self.warnings = [str(w)[:300] for w in said[:20] if isinstance(w, str)]
+        if isinstance(forbidden, list) and forbidden:
+            raise _LoadFailed(_forbidden([str(x) for x in forbidden]))
+        if not isinstance(answer, dict) or answer.get("ok") is not True:
+            error = answer.get("error") if isinstance(answer, dict) else None
+            failure = judge.exception_failure(error, None, True)
+            if failure.kind == "exception":
+                failure.kind = "import-error"
+                failure.message = "importing the submission " + failure.message
+            raise _LoadFailed(failure)
+
+    def restart(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+
+__all__ = ["Options", "grade_exercise"]

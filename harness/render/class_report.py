@@ -1,0 +1,167 @@
+"""What a whole class did: ``grades.csv`` and ``report.html`` from per-student results.
+
+Reads (through ``harness.classroom.saved``) the per-student JSON files that ``grade --bulk`` writes (or that
+``grade --format json`` writes, one run per student, e.g. in a CI matrix),
+rebuilds the one result model from them, and writes:
+
+* ``grades.csv``: a row per student: score, max, status, points per check,
+  the diagnosis ids; cells that a spreadsheet would run as a formula are quoted.
+* ``report.html``: the score distribution, pass rates per check, and the table
+  of misconceptions: how many students have each, and one example each (the
+  smallest), drawn when Graphviz is installed. One file, no scripts, no CDN.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import Counter
+from html import escape
+
+from harness.render import pictures
+from harness.render._shared import points, printable
+from harness.render.html import page, text_html
+from harness.core.results import Diagnosis, Report
+
+
+def grades_csv(students: list) -> str:
+    columns = sorted({(e.name, c.name) for s in students if s.report
+                      for e in s.report.exercises for c in e.checks}, key=_column_order(students))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["student", "score", "max_score", "status", *(f"{e}:{c}" for e, c in columns),
+                     "diagnoses", "path"])
+    for s in students:
+        if s.report is None:
+            writer.writerow(_safe([s.student, "", "", "grader-error", *[""] * len(columns), s.error, s.path]))
+            continue
+        got = {(e.name, c.name): points(c.score) for e in s.report.exercises for c in e.checks}
+        ids = " ".join(sorted({d.id for _, c in _failed(s.report) for d in c.diagnoses}))
+        writer.writerow(_safe([s.student, points(s.score), points(s.max_score), "graded",
+                               *(got.get(col, "") for col in columns), ids, s.path]))
+    return printable(out.getvalue())
+
+
+def report_html(students: list, title: str = "Class report") -> str:
+    graded = [s for s in students if s.report is not None]
+    body = [f"<h1>{escape(title)}</h1>", _overview(students, graded),
+            "<h2>Score distribution</h2>", _distribution(graded),
+            "<h2>Checks</h2>", _checks(graded),
+            "<h2>Misconceptions</h2>", _misconceptions(graded, named=True),
+            "<h2>Other failures</h2>", "<p>Submissions that did not run, or wrong numbers without a "
+            "misconception's name.</p>", _misconceptions(graded, named=False),
+            "<h2>Students</h2>", _students(students)]
+    return page(title, body)
+
+
+def _overview(students: list, graded: list) -> str:
+    if not graded:
+        return f"<p>{len(students)} submissions, none graded.</p>"
+    scores = [s.score for s in graded]
+    full = sum(s.score == s.max_score for s in graded)
+    errors = len(students) - len(graded)
+    text = (f"<p>{len(students)} submissions; mean {statistics.mean(scores):.1f}, "
+            f"median {points(statistics.median(scores))} of {points(graded[0].max_score)} points; "
+            f"{full} with full marks.")
+    if errors:
+        text += f" <strong>{errors} not graded because of a fault of the grader</strong> (see the table below)."
+    return text + "</p>"
+
+
+def _distribution(graded: list) -> str:
+    counts = Counter(s.score for s in graded)
+    if not counts:
+        return "<p>No scores.</p>"
+    most = max(counts.values())
+    rows = ["<table>", "<tr><th>Score</th><th>Students</th><th></th></tr>"]
+    for score in sorted(counts, reverse=True):
+        width = 20 * counts[score] / most
+        rows.append(f'<tr><td class="num">{points(score)}</td><td class="num">{counts[score]}</td>'
+                    f'<td><span class="bar" style="width:{width:.2f}em"></span></td></tr>')
+    return "\n".join(rows + ["</table>"])
+
+
+def _checks(graded: list) -> str:
+    passed, total = Counter(), Counter()
+    for s in graded:
+        for e in s.report.exercises:
+            for c in e.checks:
+                total[(e.name, c.name)] += 1
+                passed[(e.name, c.name)] += c.passed
+    rows = ["<table>", "<tr><th>Check</th><th>Passed</th></tr>"]
+    for key in sorted(total, key=_column_order(graded)):
+        rows.append(f"<tr><td>{escape(':'.join(key))}</td><td class=\"num\">{passed[key]}/{total[key]}</td></tr>")
+    return "\n".join(rows + ["</table>"])
+
+
+def misconceptions(students: list) -> tuple:
+    """({id: students who have it}, {id: the smallest example of it}) over graded students."""
+    who: dict = {}
+    best: dict = {}
+    for s in students:
+        if s.report is None:
+            continue
+        for _, check in _failed(s.report):
+            for d in check.diagnoses:
+                who.setdefault(d.id, set()).add(s.student)
+                if d.id not in best or _smaller(d, best[d.id]):
+                    best[d.id] = d
+    return who, best
+
+
+def _misconceptions(graded: list, named: bool) -> str:
+    """The catalogue's misconceptions (``named``), or the failures it has no name for."""
+    from harness.diagnosis.diagnose import GENERIC_TITLES   # ids that name what happened, not a misconception
+    who, best = misconceptions(graded)
+    shown = sorted((i for i in who if (i not in GENERIC_TITLES) == named), key=lambda i: (-len(who[i]), i))
+    if not shown:
+        return "<p>None.</p>" if named else "<p>None: every failure has a name.</p>"
+    rows = ["<table>", f"<tr><th>{'Misconception' if named else 'What happened'}</th><th>Students</th>"
+            "<th>One example (the smallest)</th></tr>"]
+    for ident in shown:
+        d = best[ident]
+        names = ", ".join(escape(n) for n in sorted(who[ident]))
+        drawing = pictures.inline_svg(d.graph)
+        example = (f"<pre><code>{escape(d.example)}</code></pre>" if d.example else f"<p>{text_html(d.message)}</p>")
+        rows.append(f"<tr><td><code>{escape(ident)}</code><br>{text_html(d.title or d.message)}</td>"
+                    f'<td class="num">{len(who[ident])} of {len(graded)}'
+                    f"<details><summary>who</summary>{names}</details></td><td>{example}"
+                    + (f'<div class="picture">{drawing}</div>' if drawing else "") + "</td></tr>")
+    return "\n".join(rows + ["</table>"])
+
+
+def _students(students: list) -> str:
+    rows = ["<table>", "<tr><th>Student</th><th>Score</th><th>Diagnoses</th></tr>"]
+    for s in sorted(students, key=lambda s: s.student):
+        if s.report is None:
+            rows.append(f"<tr><td>{escape(s.student)}</td><td>—</td><td>grader error: {escape(s.error[:300])}</td></tr>")
+            continue
+        ids = sorted({d.id for _, c in _failed(s.report) for d in c.diagnoses})
+        rows.append(f"<tr><td>{escape(s.student)}</td><td class=\"num\">{points(s.score)}/{points(s.max_score)}</td>"
+                    f"<td>{' '.join(f'<code>{escape(i)}</code>' for i in ids)}</td></tr>")
+    return "\n".join(rows + ["</table>"])
+
+
+def _failed(report: Report) -> list:
+    return [(e, c) for e in report.exercises for c in e.checks if not c.passed]
+
+
+def _smaller(a: Diagnosis, b: Diagnosis) -> bool:
+    """Prefer an example that can be drawn, then the shortest."""
+    return (not a.graph, len(a.example.splitlines()), len(a.example)) < \
+           (not b.graph, len(b.example.splitlines()), len(b.example))
+
+
+def _column_order(students: list):
+    """Checks in rubric order (as the first report lists them), unknown ones last."""
+    order = {}
+    for s in students:
+        for e in (s.report.exercises if s.report else []):
+            for c in e.checks:
+                order.setdefault((e.name, c.name), len(order))
+    return lambda key: order.get(key, len(order))
+
+
+def _safe(row: list) -> list:
+    """Quote cells a spreadsheet would run as a formula (=, +, -, @ first)."""
+    return ["'" + x if isinstance(x, str) and x[:1] in ("=", "+", "-", "@") else x for x in row]

@@ -1,0 +1,291 @@
+"""Start a worker in its own process, talk to it with deadlines, and kill it.
+
+The student's code runs only in the worker (``harness.worker.loop``). Here, on the
+grader's side:
+
+* the submission is copied into a fresh temporary folder, the worker's cwd,
+  so it can neither see nor change the student's original files;
+* the environment is scrubbed; the worker starts in its own session;
+* rlimits (CPU seconds, address space, file size, open files, core dumps) are
+  set in the child before it runs anything;
+* stdout and stderr go to files in the grader's folder whose size the file
+  size limit caps, never to the grader's memory;
+* every request has a wall-clock deadline, for writing as well as reading;
+  when it passes, or the worker misbehaves, its whole process group is killed.
+
+Around that, the strongest isolation layer the machine offers
+(``harness.sandbox.layers``: bubblewrap, Landlock, or rlimits alone) is chosen once per
+process by starting a worker in it, and reported; the worker confines itself
+(``harness.worker.confine``) and says it is ready before any student code runs. When a
+worker ends, everything it started is killed, escaped orphans included
+(``harness.sandbox.reaper``).
+
+A ``WorkerFailure`` says what went wrong in terms the report can use; a
+``SandboxError`` is the grader's own fault (a worker that could not start).
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.sandbox import layers
+from harness.core import protocol
+from harness.sandbox import reaper
+from harness.sandbox import workdir
+
+_HARNESS_PARENT = str(Path(__file__).resolve().parent.parent.parent)
+_BOOTSTRAP = ("import sys; sys.path.insert(0, {parent!r}); from harness.worker.confine import enter; "
+              "enter(); from harness.worker.loop import main; main()")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-worker limits; every field has a safe default and a rubric may lower it."""
+
+    check_seconds: float = 10.0      # wall clock for one check's requests
+    exercise_seconds: float = 30.0   # wall clock for a whole exercise
+    cpu_seconds: int = 60            # CPU time of one worker process
+    memory_mb: int = 2048            # address space of one worker process
+    output_kb: int = 1024            # kept of the student's stdout or stderr (prints past it are dropped)
+    open_files: int = 64
+    processes: int = 32              # processes and threads, where the count is the worker's own
+    hang_seconds: float = 3.0        # each check's limit once a check of the exercise timed out
+
+
+class SandboxError(Exception):
+    """A worker could not start or confine itself: the grader's fault, never the student's."""
+
+
+@dataclass
+class WorkerFailure(Exception):
+    """The worker did not answer: ``kind`` is timeout, resource-limit or worker-crash."""
+
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail}"
+
+
+class WorkerProcess:
+    """One worker running one submission; restart by making another."""
+
+    def __init__(self, submission_folder: Path, limits: Limits, layer: str | None = None):
+        self.limits = limits
+        self.layer = layer or current_layer()
+        self.home = workdir.new_home()
+        self.folder = self.home / "submission"
+        try:
+            self._start(submission_folder)
+        except BaseException:
+            shutil.rmtree(self.home, ignore_errors=True)
+            raise
+
+    def _start(self, submission_folder: Path) -> None:
+        workdir.copy_submission(submission_folder, self.folder)
+        self.plan = layers.plan(self.layer, self.home, self.folder, self.limits)
+        self._ready = False
+        self._stdout = open(self.home / "stdout", "wb")
+        self._stderr = open(self.home / "stderr", "wb")
+        request_r, self._request_w = os.pipe()
+        self._response_r, response_w = os.pipe()
+        os.set_blocking(self._request_w, False)
+        limits, max_fd = self.limits, max(request_r, response_w)
+        command = self.plan.prefix + [
+            sys.executable, "-s", "-B", "-c", _BOOTSTRAP.format(parent=_HARNESS_PARENT),
+            str(request_r), str(response_w), json.dumps(self.plan.spec)]
+        try:
+            with reaper.LOCK:  # registered before another thread looks for orphans
+                reaper.become_subreaper()
+                self.process = subprocess.Popen(
+                    command, cwd=self.folder, env=self.plan.env, stdin=subprocess.DEVNULL,
+                    stdout=self._stdout, stderr=self._stderr, pass_fds=(request_r, response_w),
+                    start_new_session=True, preexec_fn=lambda: layers.apply_rlimits(limits, max_fd))
+                reaper.register(self.process.pid)
+        except BaseException:
+            for fd in (self._request_w, self._response_r):
+                os.close(fd)
+            self._stdout.close()
+            self._stderr.close()
+            raise
+        finally:
+            os.close(request_r)
+            os.close(response_w)
+
+    def call(self, request: dict, timeout: float) -> dict:
+        """Send one request and wait for its answer, at most ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        try:
+            self.wait_ready(deadline)
+            self._write(protocol.encode(request), deadline)
+            answer = protocol.read_frame(self._response_r, deadline)
+        except protocol.FrameTimeout:
+            self.kill()
+            raise WorkerFailure("timeout", "no answer before the deadline") from None
+        except (protocol.ChannelClosed, BrokenPipeError):
+            raise self._death() from None
+        except protocol.ProtocolError as exc:
+            self.kill()
+            raise WorkerFailure("worker-crash", f"the worker's answer was unreadable ({exc})") from None
+        flooded = self._flooded()
+        if flooded:  # raw writes (os.write) hit the cap and failed under the student's code
+            self.kill()
+            raise WorkerFailure("resource-limit", flooded)
+        return answer
+
+    def wait_ready(self, deadline: float) -> None:
+        """The worker's first frame: it is confined and no student code has run yet."""
+        if self._ready:
+            return
+        try:
+            frame = protocol.read_frame(self._response_r, deadline)
+        except protocol.ChannelClosed:
+            self.kill()
+            raise SandboxError(f"the worker did not start in the {self.layer} layer "
+                               f"(exit status {self.process.returncode}): "
+                               f"{self.output('stderr', 4000).strip()[-1500:] or 'no message'}; "
+                               f"check the rubric's limits, or set {layers.ENV_VAR} to another "
+                               f"layer ({', '.join(layers.LAYERS)})") from None
+        ready = frame.get("ready") if isinstance(frame, dict) else None
+        if not isinstance(ready, dict) or ready.get("layer") != self.layer:
+            self.kill()
+            raise SandboxError(f"the worker's first message was {frame!r}, not ready in {self.layer}")
+        self._ready = True
+
+    def output(self, which: str = "stdout", limit: int = 2000) -> str:
+        """The start of what the student's code printed, for the report."""
+        try:
+            with open(self.home / which, "rb") as f:
+                return f.read(limit).decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        """Kill the worker and everything it started (SIGKILL cannot be ignored)."""
+        reaper.kill_all(self.process.pid, self.plan.uid)
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        else:
+            reaper.unregister(self.process.pid)
+
+    def close(self) -> None:
+        """Kill the worker (it holds nothing worth a clean exit) and delete its folder."""
+        self.kill()
+        for fd in (self._request_w, self._response_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._stdout.close()
+        self._stderr.close()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def __enter__(self) -> "WorkerProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- internals -------------------------------------------------------------
+    def _write(self, data: bytes, deadline: float) -> None:
+        view = memoryview(data)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise protocol.FrameTimeout()
+            _, ready, _ = select.select([], [self._request_w], [], remaining)
+            if not ready:
+                continue
+            try:
+                view = view[os.write(self._request_w, view):]
+            except BlockingIOError:
+                continue
+
+    def _flooded(self) -> str:
+        """Why the output limit was reached, or ""."""
+        for which, f in (("stdout", self._stdout), ("stderr", self._stderr)):
+            if os.fstat(f.fileno()).st_size >= self.limits.output_kb * 1024:
+                return (f"the submission wrote {self.limits.output_kb} KiB or more to {which} with "
+                        f"os.write, the limit; print() instead (prints past the limit are dropped)")
+        return ""
+
+    def _death(self) -> WorkerFailure:
+        """Why the worker went away, from its exit status and what it wrote."""
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return WorkerFailure("worker-crash", "the worker closed its channel and did not exit")
+        self.kill()  # anything it left behind
+        if self.plan.prefix and code > 128:  # bwrap exits 128 + n when its child died of signal n
+            code = -(code - 128)
+        flooded = self._flooded()
+        if flooded:
+            return WorkerFailure("resource-limit", flooded)
+        if code < 0:
+            try:
+                sig = signal.Signals(-code)
+            except ValueError:
+                return WorkerFailure("worker-crash", f"the worker ended with status {code}")
+            if sig in (signal.SIGXCPU, signal.SIGKILL):  # we had not killed it: the CPU hard limit
+                return WorkerFailure("resource-limit", f"CPU time limit of {self.limits.cpu_seconds} s exceeded")
+            if sig == signal.SIGXFSZ:
+                return WorkerFailure("resource-limit", f"output or file size limit of {self.limits.output_kb} KiB exceeded")
+            if sig == signal.SIGSEGV:
+                return WorkerFailure("worker-crash", "the interpreter crashed (SIGSEGV); deep recursion is the usual cause")
+            return WorkerFailure("worker-crash", f"the worker was killed by {sig.name}")
+        tail = self.output("stderr", 4000).strip().splitlines()[-1:] or [""]
+        if "MemoryError" in tail[0]:
+            return WorkerFailure("resource-limit", f"memory limit of {self.limits.memory_mb} MiB exceeded")
+        return WorkerFailure("worker-crash", f"the submission ended the worker (exit status {code})")
+
+
+_chosen: dict = {}   # MICROGRADE_SANDBOX -> layer, probed once (forked processes inherit it)
+
+
+def current_layer() -> str:
+    """The strongest layer that can start a worker here (or the one asked for), probed once."""
+    asked = layers.requested()
+    key = asked
+    if key not in _chosen:
+        found, why_not = layers.candidates()
+        order = found if asked == "auto" else [asked]
+        for layer in order:
+            if layer not in found:
+                why_not.setdefault(layer, "not available")
+                continue
+            why = _probe(layer)
+            if why is None:
+                _chosen[key] = layer
+                break
+            why_not[layer] = why
+        else:
+            raise layers.SandboxUnavailable(
+                f"{layers.ENV_VAR}={asked}: that layer cannot start a worker here: "
+                f"{why_not.get(asked, 'unknown reason')}; unset {layers.ENV_VAR} to use the "
+                f"strongest layer available")
+    return _chosen[key]
+
+
+def _probe(layer: str) -> str | None:
+    """None when a worker starts and confines itself in ``layer``, else why not."""
+    empty = Path(tempfile.mkdtemp(prefix=f"micrograde-{os.getpid():07d}-probe-"))
+    try:
+        with WorkerProcess(empty, Limits(), layer) as worker:
+            worker.wait_ready(time.monotonic() + 10)
+        return None
+    except (SandboxError, WorkerFailure, OSError, protocol.ProtocolError, protocol.FrameTimeout) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        shutil.rmtree(empty, ignore_errors=True)
