@@ -1,9 +1,13 @@
 """micrograde: an autograder for micrograd-style scalar autograd exercises.
 
 The public API is small: ``main`` (the ``grade`` command), ``grade_exercise``
-with ``Options``, and the result model. Everything else is internal.
+with ``Options``, the result model, and the exit statuses with the base of every
+exception the grader raises. Everything else is internal; the packages, top to
+bottom (imports flow downward only, checked by import-linter):
 
-The names load lazily: the worker process imports ``harness.core.graph`` and must
+    cli -> classroom -> render -> grading -> diagnosis -> graphs -> sandbox -> worker -> core
+
+The names load lazily: the worker process imports ``harness.core`` and must
 not pay for (or expose) Hypothesis, YAML and the rest of the grader.
 """
 from importlib import import_module
@@ -16,12 +20,19 @@ _PUBLIC = {
     "ExerciseResult": "harness.core.results",
     "CheckResult": "harness.core.results",
     "Diagnosis": "harness.core.results",
+    "ExitCode": "harness.core.errors",
+    "MicrogradeError": "harness.core.errors",
+    "UsageError": "harness.core.errors",
 }
 
-__all__ = list(_PUBLIC)
+__all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name):
+def __getattr__(name: str):
     if name in _PUBLIC:
         return getattr(import_module(_PUBLIC[name]), name)
     raise AttributeError(f"module 'harness' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return __all__

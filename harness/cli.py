@@ -15,13 +15,15 @@ import time
 import traceback
 from pathlib import Path
 
-from harness.grading.exercise import UsageError, find_targets, reference_folder
+from harness.core.errors import ExitCode, MicrogradeError, UsageError
+from harness.core.files import write_atomically
+from harness.grading.exercise import find_targets, reference_folder
 from harness.grading.run import Options, grade_exercise
 from harness.render import RENDERERS
 from harness.core.results import Report
-from harness.grading.rubric import RubricError
 
-EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
+EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE, EXIT_GRADER = (ExitCode.FULL_MARKS, ExitCode.PARTIAL,
+                                                  ExitCode.USAGE, ExitCode.GRADER_FAULT)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,12 +78,17 @@ def main(argv: list | None = None) -> int:
             return getattr(importlib.import_module(module), function)(argv[1:])
         args = build_parser().parse_args(argv)
         return run(args)
-    except (UsageError, RubricError) as exc:
-        print(f"grade: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except MicrogradeError as exc:
+        if exc.exit_code != ExitCode.GRADER_FAULT:
+            print(f"grade: error: {exc}", file=sys.stderr)
+            return exc.exit_code
+        print("grade: grader error: this is a fault of the grader, not of the submission.\n"
+              "Please report it to your instructor with the traceback below.\n", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_GRADER
     except KeyboardInterrupt:
         print("grade: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception:
         print("grade: grader error: this is a fault of the grader, not of the submission.\n"
               "Please report it to your instructor with the traceback below.\n", file=sys.stderr)
@@ -139,21 +146,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_FULL if report.full_marks else EXIT_PARTIAL
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path``, then rename it into place."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    except OSError as exc:
-        raise UsageError(f"--output {path}: cannot write there ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def entry_point() -> None:

@@ -35,12 +35,14 @@ from pathlib import Path
 
 from harness.render import class_report
 from harness.classroom import saved
-from harness.grading.exercise import UsageError, target_for
+from harness.core.errors import ExitCode, UsageError
+from harness.core.files import write_atomically
+from harness.grading.exercise import target_for
 from harness.grading.run import Options
 from harness.render.pictures import safe_name
 from harness.core.results import Report
 
-EXIT_OK, EXIT_USAGE, EXIT_GRADER = 0, 2, 3
+EXIT_OK, EXIT_USAGE, EXIT_GRADER = ExitCode.FULL_MARKS, ExitCode.USAGE, ExitCode.GRADER_FAULT
 
 
 def run_bulk(args: argparse.Namespace) -> int:
@@ -251,7 +253,6 @@ def _write_result(task: dict, data: dict, progress) -> None:
 
 
 def _write_outputs(students: list, out: Path, title: str) -> None:
-    from harness.cli import write_atomically
     write_atomically(out / "grades.csv", class_report.grades_csv(students))
     write_atomically(out / "report.html", class_report.report_html(students, title))
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from harness.core.errors import MicrogradeError
 
 MARKER = "micrograde.yaml"
 
@@ -68,7 +69,8 @@ class ExerciseFile(pytest.File):
     """One exercise folder's marker: yields one item per check of its rubric."""
 
     def collect(self):
-        from harness.grading.exercise import UsageError, find_targets
+        from harness.core.errors import UsageError
+        from harness.grading.exercise import find_targets
         from harness.grading.rubric import RubricError
         try:
             self.target = find_targets([str(self.path.parent)])[0]
@@ -106,7 +108,7 @@ class ExerciseFile(pytest.File):
             shutil.rmtree(folder, ignore_errors=True)
 
 
-class CheckFailed(Exception):
+class CheckFailed(MicrogradeError):
     """A check did not pass; carries its ``CheckResult`` for the failure text."""
 
     def __init__(self, check):

@@ -14,7 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.grading.exercise import UsageError
+from harness.core.errors import ExitCode, UsageError
+from harness.core.files import write_atomically
 from harness.core.results import CheckResult, Diagnosis, ExerciseResult, Report
 
 
@@ -68,7 +69,6 @@ def report_from_dict(d: dict) -> Report:
 
 def render_command(argv: list) -> int:
     """``grade render REPORT.json [--format F] [--output FILE]``; exit status as ``grade``'s."""
-    from harness.cli import EXIT_FULL, EXIT_PARTIAL, write_atomically
     from harness.render import RENDERERS
     p = argparse.ArgumentParser(prog="grade render", description="Render a saved JSON report in another format.")
     p.add_argument("report", metavar="REPORT.json", help="what 'grade --format json' wrote")
@@ -83,4 +83,4 @@ def render_command(argv: list) -> int:
         write_atomically(Path(args.output), text)
     else:
         sys.stdout.write(text)
-    return EXIT_FULL if saved.report.full_marks else EXIT_PARTIAL
+    return ExitCode.FULL_MARKS if saved.report.full_marks else ExitCode.PARTIAL

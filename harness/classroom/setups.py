@@ -28,10 +28,10 @@ import zipfile
 from importlib import resources
 from pathlib import Path
 
-from harness.grading.exercise import UsageError
+from harness.core.errors import ExitCode, UsageError
 from harness.grading.rubric import builtin_rubrics
 
-EXIT_OK = 0
+EXIT_OK = ExitCode.FULL_MARKS
 
 
 def init_command(argv: list) -> int:

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
-from harness.grading.exercise import Target, UsageError, target_for
+from harness.core.errors import MicrogradeError, UsageError
+from harness.grading.exercise import Target, target_for
 from harness.grading.run import Options, grade_exercise
 from harness.core.results import CheckResult, Diagnosis, ExerciseResult
 from harness.grading.rubric import Rubric
@@ -38,7 +39,7 @@ MAX_BYTES = 20 * 1024 * 1024      # the sandbox copies at most this much, too
 _SKIP = {"__pycache__", ".git", ".hypothesis", ".ipynb_checkpoints", ".venv", "__MACOSX", ".DS_Store"}
 
 
-class Unreadable(Exception):
+class Unreadable(MicrogradeError):
     """The submission cannot be turned into a folder: the message says why, for the student."""
 
 

@@ -13,9 +13,10 @@ Rows of weights are ``[w0, ..., wk, b]``, one per neuron, layer by layer.
 Standard library only: the worker imports this before any student code.
 """
 from __future__ import annotations
+from harness.core.errors import MicrogradeError
 
 
-class ShapeError(Exception):
+class ShapeError(MicrogradeError):
     """The student's objects do not have the shape the exercise asks for."""
 
 

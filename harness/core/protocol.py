@@ -14,20 +14,21 @@ import os
 import select
 import struct
 import time
+from harness.core.errors import MicrogradeError
 
 MAX_FRAME = 64 * 1024 * 1024
 _HEADER = struct.Struct(">I")
 
 
-class ProtocolError(Exception):
+class ProtocolError(MicrogradeError):
     """The other side sent something that is not a well-formed frame."""
 
 
-class FrameTimeout(Exception):
+class FrameTimeout(MicrogradeError):
     """No complete frame before the deadline."""
 
 
-class ChannelClosed(Exception):
+class ChannelClosed(MicrogradeError):
     """The other side closed its end (it exited or died)."""
 
 

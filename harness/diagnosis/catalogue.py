@@ -110,14 +110,9 @@ PER_OPERATION = ("grad-overwrite", "missing-chain-rule", "wrong-derivative", "wr
                  "missing-operation")
 
 
-def nn_ids() -> list:
-    """The ids of the neural-net layer (exercise 05_nn), apart from the engine's."""
-    return [e.id for e in _NN_ENTRIES]
-
-
 def all_ids() -> list:
     """Every engine id a diagnosis can carry from the catalogue (per-operation ids expanded);
-    ``nn_ids()`` has those of the neural-net layer."""
+    the neural-net layer's ids (exercise 05_nn) are not among them."""
     ids = []
     for e in _ENTRIES:
         if e.id in ("wrong-derivative", "wrong-forward"):
@@ -135,3 +130,19 @@ def describe(defect_id: str, family: str = "") -> Entry:
     title = entry.title.format(**fields)
     return Entry(entry.id, title[0].upper() + title[1:], entry.explanation.format(**fields),
                  entry.advice.format(**fields))
+
+
+# Ids that name what happened rather than a misconception: a failed check that
+# no misconception explains carries one of these.
+GENERIC_TITLES = {
+    "not-implemented": "Not implemented yet",
+    "import-error": "The submission cannot be imported",
+    "exception": "Your code raised an exception",
+    "timeout": "Time limit exceeded",
+    "resource-limit": "Resource limit exceeded",
+    "worker-crash": "The submission ended the grader's worker",
+    "invalid-result": "A result is not a number",
+    "value-mismatch": "A forward value is wrong",
+    "gradient-mismatch": "A gradient is wrong",
+    "forbidden-import": "A forbidden package was imported",
+}

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 from harness.diagnosis import catalogue
+from harness.diagnosis.catalogue import GENERIC_TITLES
 from harness.graphs import judge
 from harness.diagnosis import matching
 from harness.diagnosis.outcomes import ORDER_DEPENDENT, ORDERS, Findings, model_outcome, student_outcome
@@ -23,18 +24,6 @@ from harness.diagnosis.probes import Probe, probe_set
 from harness.core.results import Diagnosis
 from harness.sandbox.process import WorkerFailure
 
-GENERIC_TITLES = {
-    "not-implemented": "Not implemented yet",
-    "import-error": "The submission cannot be imported",
-    "exception": "Your code raised an exception",
-    "timeout": "Time limit exceeded",
-    "resource-limit": "Resource limit exceeded",
-    "worker-crash": "The submission ended the grader's worker",
-    "invalid-result": "A result is not a number",
-    "value-mismatch": "A forward value is wrong",
-    "gradient-mismatch": "A gradient is wrong",
-    "forbidden-import": "A forbidden package was imported",
-}
 # Failures that leave no numbers to analyse keep their generic id.
 _NOT_ANALYSED = {"not-implemented", "import-error", "timeout", "resource-limit", "worker-crash",
                  "forbidden-import"}

@@ -23,7 +23,6 @@ from harness.core.ops import OPS_BY_NAME
 LECTURE_STYLE = {"sub": "add", "neg": "mul", "div": "mul"}
 # ... and every family it is built from.
 BUILT_FROM = {"sub": ("add", "neg"), "neg": ("mul",), "div": ("mul", "pow")}
-_REVERSE_ORDERS = ("not-reversed", "breadth-first", "pre-order")
 
 
 @dataclass(frozen=True, order=True)

@@ -12,6 +12,7 @@ Standard library only (it is copied into audit submissions as ``nn_bug_model.py`
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 # defect ("catalogue-id:variant") -> what the student wrote
 DEFECTS = {
@@ -121,12 +122,6 @@ def build(Value, defect: str = "") -> dict:  # noqa: N803 - a class, named as in
     return {"Module": Module, "Neuron": Neuron, "Layer": Layer, "MLP": MLP, "train": train}
 
 
-class Namespace:
-    """A model's names as attributes, like a module's."""
-
-    def __init__(self, names: dict):
-        self.__dict__.update(names)
-
-
-def module(Value, defect: str = "") -> Namespace:  # noqa: N803
-    return Namespace(build(Value, defect))
+def module(Value, defect: str = "") -> SimpleNamespace:  # noqa: N803
+    """The model's names as attributes, like a module's."""
+    return SimpleNamespace(**build(Value, defect))

@@ -13,19 +13,13 @@ import zlib
 from dataclasses import dataclass
 
 from harness.graphs import judge
+from harness.graphs.judge import CheckOutcome
 from harness.graphs.generate import batches, graphs
 from harness.core.named_graphs import NAMED_GRAPHS, chain, fan_out
 from harness.grading.rubric import Check, Rubric
 from harness.sandbox.process import WorkerFailure, WorkerProcess
 
 BATCH = 50
-
-
-@dataclass
-class CheckOutcome:
-    failure: judge.Failure | None   # the smallest failure
-    graphs_checked: int
-    others: tuple = ()              # further failing graphs of a fixed check, in the rubric's order
 
 
 class Asker:

@@ -15,13 +15,10 @@ from pathlib import Path
 
 import yaml
 
+from harness.core.errors import UsageError
 from harness.grading import rubric as rubrics
 
 MARKER = "micrograde.yaml"
-
-
-class UsageError(Exception):
-    """Bad input from the user: exit status 2, with this message."""
 
 
 @dataclass(frozen=True)
@@ -77,12 +74,6 @@ def target_for(folder: Path, exercise: str) -> Target:
     if exercise not in known:
         raise UsageError(f"unknown exercise {exercise!r}; known: {', '.join(sorted(known))}")
     return Target(folder, rubrics.load(known[exercise]))
-
-
-def sources(folder: Path, rubric: rubrics.Rubric) -> tuple:
-    """What the worker loads, in order, or a reason the submission cannot be loaded."""
-    found, why_not, _ = load_plan(folder, rubric)
-    return found, why_not
 
 
 def load_plan(folder: Path, rubric: rubrics.Rubric) -> tuple:

@@ -16,6 +16,7 @@ import zlib
 
 from harness.diagnosis import catalogue
 from harness.graphs import judge
+from harness.graphs.judge import CheckOutcome
 from harness.diagnosis import nn_models
 from harness.core import nn_scenarios
 from harness.sandbox.process import WorkerFailure
@@ -106,7 +107,6 @@ def differences(want, got, path=()) -> list:
 
 
 def run_nn_check(check, rubric, asker, seed: int):
-    from harness.grading.checks import CheckOutcome  # late: checks imports this module
     from harness.graphs.nn_examples import example_code
     args = scenario_args(check.scenario, seed, f"{rubric.name}:{check.name}")
     answer = ask(asker, check.scenario, args)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import warnings
 from pathlib import Path
+from harness.core.errors import MicrogradeError
 
 # Cell magics whose body is Python, run once, in the notebook's namespace.
 RUN_BODY = ("time", "capture", "prun")
@@ -30,7 +31,7 @@ _LINE_MAGIC = re.compile(r"^(\s*)(%|!|\w+\s*=\s*[!%])")
 _HELP = re.compile(r"^(\s*)[\w.]+\?\??\s*$")
 
 
-class NotebookError(Exception):
+class NotebookError(MicrogradeError):
     """The file cannot be read as a notebook: the message says why."""
 
 

@@ -17,7 +17,8 @@ from typing import Any
 import yaml
 
 from harness.core import ops as ops_table
-from harness.sandbox.process import Limits
+from harness.core.limits import Limits
+from harness.core.errors import UsageError
 
 CHECK_KINDS = ("generated", "fixed", "chain", "fan-out", "nn")
 # Packages a submission may not import: other autograd engines, the reference
@@ -26,7 +27,7 @@ DEFAULT_FORBIDDEN = ("torch", "jax", "jaxlib", "tensorflow", "autograd", "mygrad
                      "micrograd", "tinygrad", "minitorch", "harness", "reference", "graders")
 
 
-class RubricError(Exception):
+class RubricError(UsageError):
     """A rubric that cannot be used: says which file, which key and why."""
 
     def __init__(self, source: str, key: str, message: str):

@@ -19,7 +19,8 @@ from harness.grading import checks
 from harness.diagnosis import diagnose
 from harness.graphs import example_graph
 from harness.graphs import judge
-from harness.grading.exercise import Target, UsageError, load_plan
+from harness.core.errors import UsageError
+from harness.grading.exercise import Target, load_plan
 from harness.sandbox.layers import SandboxUnavailable
 from harness.core.results import CheckResult, ExerciseResult
 from harness.sandbox.process import WorkerFailure, WorkerProcess, current_layer
@@ -72,7 +73,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                     if exc.kind == "timeout":  # the limit, not the time left: the same text every run
                         failure.message = f"no answer within {limit}"
                         hung = True
-                    session.restart()
+                    session.close()
             if failure is not None:
                 others = outcome.others if outcome and failure is outcome.failure else ()
                 shown = (failure,) + tuple(others)[:2]
@@ -146,7 +147,7 @@ class _Session:
         try:
             answer = self.worker.call(request, max(0.1, deadline - time.monotonic()))
         except WorkerFailure as exc:
-            self.restart()
+            self.close()
             detail = f"while importing the submission: {exc.detail}"
             raise _LoadFailed(judge.Failure(exc.kind, detail)) from None
         forbidden = answer.get("forbidden") if isinstance(answer, dict) else None
@@ -162,9 +163,6 @@ class _Session:
                 failure.kind = "import-error"
                 failure.message = "importing the submission " + failure.message
             raise _LoadFailed(failure)
-
-    def restart(self) -> None:
-        self.close()
 
     def close(self) -> None:
         if self.worker is not None:

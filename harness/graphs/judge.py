@@ -189,3 +189,12 @@ def _line_of(lines: list, names: list, node: int, graph: Graph, where: str):
         if line.startswith(prefix) or line.strip().startswith(prefix):
             return i
     return None
+
+
+@dataclass
+class CheckOutcome:
+    """What one check found: its smallest failure (or none) and how many graphs it judged."""
+
+    failure: Failure | None   # the smallest failure
+    graphs_checked: int
+    others: tuple = ()              # further failing graphs of a fixed check, in the rubric's order

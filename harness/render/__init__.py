@@ -1,4 +1,10 @@
-"""One renderer per output format, all reading the one result model."""
+"""One renderer per output format, all reading the one result model.
+
+Also the pictures of failing examples (``pictures``, Graphviz) and the class
+report of a bulk run (``class_report``).
+
+Imports: ``harness.core.results``, and the catalogue's generic ids (``harness.diagnosis``).
+"""
 from __future__ import annotations
 
 from harness.render import github, gradescope, html, json_format, junit, markdown, text

@@ -18,6 +18,7 @@ import statistics
 from collections import Counter
 from html import escape
 
+from harness.diagnosis.catalogue import GENERIC_TITLES   # ids that name what happened, not a misconception
 from harness.render import pictures
 from harness.render._shared import points, printable
 from harness.render.html import page, text_html
@@ -111,7 +112,6 @@ def misconceptions(students: list) -> tuple:
 
 def _misconceptions(graded: list, named: bool) -> str:
     """The catalogue's misconceptions (``named``), or the failures it has no name for."""
-    from harness.diagnosis.diagnose import GENERIC_TITLES   # ids that name what happened, not a misconception
     who, best = misconceptions(graded)
     shown = sorted((i for i in who if (i not in GENERIC_TITLES) == named), key=lambda i: (-len(who[i]), i))
     if not shown:

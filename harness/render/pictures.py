@@ -16,6 +16,7 @@ from typing import TextIO
 
 from harness.render._shared import printable
 from harness.core.results import Diagnosis, Report
+from harness.core.errors import MicrogradeError
 
 WRONG = "#f4b6b6"      # a number that differs from the reference
 RAISED = "#f9d98c"     # the value whose line raised
@@ -24,11 +25,11 @@ HOW_TO_GET_DOT = ("drawing needs Graphviz: 'pip install graphviz' (or micrograde
                   "or https://graphviz.org/download/")
 
 
-class NoGraphviz(Exception):
+class NoGraphviz(MicrogradeError):
     """The graphviz package or its ``dot`` program is missing: the message says how to get it."""
 
 
-class DrawingFailed(Exception):
+class DrawingFailed(MicrogradeError):
     """``dot`` ran and failed on this one graph."""
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.worker import landlock
+from harness.core.errors import MicrogradeError
 
 LAYERS = ("bubblewrap", "landlock", "rlimits")
 ENV_VAR = "MICROGRADE_SANDBOX"   # auto (default) or one of LAYERS
@@ -44,7 +45,7 @@ SECRET_PACKAGES = ("harness.reference", "harness.graders")
 _UID_BASE, _UID_SPAN = 1_800_000_000, 1 << 24
 
 
-class SandboxUnavailable(Exception):
+class SandboxUnavailable(MicrogradeError):
     """The layer asked for in MICROGRADE_SANDBOX cannot run here."""
 
 

@@ -41,32 +41,20 @@ from harness.sandbox import layers
 from harness.core import protocol
 from harness.sandbox import reaper
 from harness.sandbox import workdir
+from harness.core.errors import MicrogradeError
+from harness.core.limits import Limits
 
 _HARNESS_PARENT = str(Path(__file__).resolve().parent.parent.parent)
 _BOOTSTRAP = ("import sys; sys.path.insert(0, {parent!r}); from harness.worker.confine import enter; "
               "enter(); from harness.worker.loop import main; main()")
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Per-worker limits; every field has a safe default and a rubric may lower it."""
-
-    check_seconds: float = 10.0      # wall clock for one check's requests
-    exercise_seconds: float = 30.0   # wall clock for a whole exercise
-    cpu_seconds: int = 60            # CPU time of one worker process
-    memory_mb: int = 2048            # address space of one worker process
-    output_kb: int = 1024            # kept of the student's stdout or stderr (prints past it are dropped)
-    open_files: int = 64
-    processes: int = 32              # processes and threads, where the count is the worker's own
-    hang_seconds: float = 3.0        # each check's limit once a check of the exercise timed out
-
-
-class SandboxError(Exception):
+class SandboxError(MicrogradeError):
     """A worker could not start or confine itself: the grader's fault, never the student's."""
 
 
 @dataclass
-class WorkerFailure(Exception):
+class WorkerFailure(MicrogradeError):
     """The worker did not answer: ``kind`` is timeout, resource-limit or worker-crash."""
 
     kind: str
