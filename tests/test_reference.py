@@ -14,7 +14,7 @@ import random
 import pytest
 
 from harness.core import ops
-from harness.graphs.generate import LEAF_VALUES, decode
+from harness.graphs.decode import LEAF_VALUES, decode
 from harness.core.graph import build
 from harness.reference.engine import Value
 

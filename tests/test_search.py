@@ -12,7 +12,8 @@ import pytest
 
 from harness.graphs import judge
 from harness.core import ops
-from harness.graphs.generate import batches, graphs
+from harness.graphs.decode import random_graphs
+from harness.graphs.generate import graphs
 from harness.core.graph import Graph
 from harness.grading.rubric import builtin_rubrics, load
 from harness.grading.search import search
@@ -58,10 +59,12 @@ def run_search(check, failing_answer, seed):
                 return failure
         return None
 
-    strategy = batches(graphs(check.ops, shape=check.shape, max_leaves=check.max_leaves,
-                              max_nodes=check.max_nodes), BATCH)
-    return search(strategy, single, evaluate, seed=seed, graphs=check.examples,
-                  deadline=time.monotonic() + 60)
+    def draw(rng, n):
+        return random_graphs(rng, n, check.ops, shape=check.shape, max_leaves=check.max_leaves,
+                             max_nodes=check.max_nodes)
+
+    return search(draw, single, evaluate, seed=seed, graphs=check.examples,
+                  deadline=time.monotonic() + 60, batch_size=BATCH)
 
 
 def check_of(exercise, name):
@@ -96,4 +99,19 @@ def test_a_passing_engine_is_checked_on_as_many_graphs_as_asked():
     check = check_of("04_engine", "reuse")
     result = run_search(check, lambda graph: judge.expected(graph, True), seed=0)
     assert result.failure is None
-    assert result.graphs_checked >= check.examples
+    assert result.graphs_checked == check.examples
+
+
+def test_a_passing_run_does_not_import_hypothesis(tmp_path):
+    """Hypothesis earns its cost shrinking a failure; a passing submission never loads it."""
+    import subprocess
+    import sys
+    from support import REPO, make_exercise
+    folder = make_exercise(tmp_path / "ex", "04_engine", REPO / "reference" / "engine.py")
+    probe = ("import sys, runpy; sys.argv = ['grade', %r];\n"
+             "from harness.cli import main\n"
+             "status = main(sys.argv[1:])\n"
+             "print('hypothesis' in sys.modules, status)" % str(folder))
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                         cwd=tmp_path)
+    assert run.stdout.strip().splitlines()[-1] == "False 0", run.stdout[-2000:] + run.stderr[-2000:]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from harness.graphs.generate import decode
+from harness.graphs.decode import decode
 from harness.core.graph import Graph, Node
 from harness.core.named_graphs import NAMED_GRAPHS, chain
 from harness.core.ops import OPS_BY_NAME, Op

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from harness.graphs import judge
 from harness.graphs.judge import CheckOutcome
-from harness.graphs.generate import batches, graphs
+from harness.graphs.decode import random_graphs
 from harness.core.named_graphs import NAMED_GRAPHS, chain, fan_out
 from harness.grading.rubric import Check, Rubric
 from harness.sandbox.process import WorkerFailure, WorkerProcess
@@ -84,11 +84,14 @@ def cases_of(check: Check) -> list:
 
 def _run_generated(check: Check, rubric: Rubric, asker: Asker, seed: int,
                    examples: int | None) -> CheckOutcome:
-    from harness.grading.search import search  # late: Hypothesis only where it is needed
-    strategy = batches(graphs(check.ops, shape=check.shape, max_leaves=check.max_leaves,
-                              max_nodes=check.max_nodes), BATCH)
+    from harness.grading.search import search  # late: keeps the import of a passing run small
+
+    def draw(rng, n):  # the breadth: no Hypothesis on the passing path
+        return random_graphs(rng, n, check.ops, shape=check.shape, max_leaves=check.max_leaves,
+                             max_nodes=check.max_nodes)
 
     def single(failed):  # for shrinking: graphs no larger than the failing one
+        from harness.graphs.generate import graphs  # late: Hypothesis only once a graph failed
         return graphs(check.ops, shape=check.shape, for_shrinking=True,
                       max_leaves=max(1, min(check.max_leaves, len(failed.leaves))),
                       max_nodes=max(1, len(failed.nodes)))
@@ -102,6 +105,6 @@ def _run_generated(check: Check, rubric: Rubric, asker: Asker, seed: int,
         return None
 
     check_seed = zlib.crc32(f"{seed}:{rubric.name}:{check.name}".encode())
-    result = search(strategy, single, evaluate, seed=check_seed, graphs=examples or check.examples,
-                    deadline=asker.deadline)
+    result = search(draw, single, evaluate, seed=check_seed, graphs=examples or check.examples,
+                    deadline=asker.deadline, batch_size=BATCH)
     return CheckOutcome(result.failure, result.graphs_checked)

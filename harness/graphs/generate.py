@@ -1,140 +1,19 @@
-"""Hypothesis strategies for expression graphs with heavy reuse.
+"""Hypothesis strategies for the graphs of ``harness.graphs.decode``.
 
-A graph is drawn as one byte string and decoded here, instead of one draw per
-choice: one draw per graph is what lets a passing submission be checked at
-thousands of graphs a second (see tests/benchmark.py), and Hypothesis still
-shrinks it, because the decoding is built so that a smaller byte string is a
-simpler graph:
-
-* byte 0 is the number of leaves; the next ``max_leaves`` bytes their values;
-* then 4 bytes per node: the operation, two inputs, the plain number ``k``;
-* a zero byte is always the simplest choice: the first operation in scope
-  (``add``), the most recent value as input (so ``b = a + a`` is the
-  all-zero graph), the roundest number (2.0); missing bytes read as zero.
-
-Shrinking deletes 4-byte blocks (nodes) and lowers bytes toward zero, so a
-failing graph shrinks to few nodes, few leaves and round numbers.
-
-Inputs stay where every operation is well-conditioned: an operation whose
-inputs are outside its row's domain, or whose result would exceed
-``VALUE_CAP``, is replaced by the next row in scope that fits.
+Used where Hypothesis earns its cost: shrinking a failing graph (and the tests
+of the generator). The breadth of a passing check is drawn by
+``decode.random_graphs`` from a seeded ``random.Random``, which is much cheaper
+and keeps Hypothesis out of the passing path.
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 from hypothesis import strategies as st
 
-from harness.core.graph import Graph, Node
-from harness.core.ops import VALUE_CAP, Op
-
-# Round numbers first: they are what shrinking reaches, and read like the lecture.
-LEAF_VALUES = (2.0, -3.0, 0.5, 3.0, -1.0, 1.5, -2.0, 4.0, -0.5, 2.5, 1.0, -4.0,
-               0.25, -1.5, 0.75, -2.5, 0.37, -1.23, 2.71, -0.86, 1.19, -3.42, 0.63, -0.29)
-NODE_BYTES = 4
-SHAPES = ("dag", "tree")
-
-
-def decode(data: bytes, ops: Sequence[Op], shape: str = "dag",
-           max_leaves: int = 3, max_nodes: int = 10) -> Graph:
-    """The graph a byte string stands for (total: every byte string is a graph)."""
-    if not ops:
-        raise ValueError("decode needs at least one operation in scope")
-    byte = _reader(data)
-    n_leaves = 1 + byte(0) % max_leaves
-    leaf_values = [LEAF_VALUES[byte(1 + i) % len(LEAF_VALUES)] for i in range(max_leaves)]
-    leaves = leaf_values[:n_leaves]
-    # Values are ("leaf", i) or ("node", j) until the end, because a tree makes
-    # fresh leaves as it goes and leaves must come first in a Graph.
-    refs: list[tuple[str, int]] = [("leaf", i) for i in range(n_leaves)]
-    data_of: dict[tuple[str, int], float] = {r: leaves[r[1]] for r in refs}
-    nodes: list[tuple[str, list, float | None]] = []
-    unused = list(refs)  # for trees: values no node has read yet
-
-    start = 1 + max_leaves
-    n_chunks = max(0, (len(data) - start + NODE_BYTES - 1) // NODE_BYTES)
-    for c in range(min(n_chunks, max_nodes)):
-        b_op, b_x, b_y, b_k = (byte(start + c * NODE_BYTES + i) for i in range(NODE_BYTES))
-        if shape == "tree":
-            picks = _pick_unused(unused, (b_x, b_y), leaves, refs, data_of)
-        else:
-            # The first input is one of the two newest values, so most nodes
-            # feed the output; the second is any earlier value, for reuse.
-            picks = [refs[-1 - b_x % min(2, len(refs))], refs[-1 - b_y % len(refs)]]
-        chosen = _first_valid(ops, b_op, b_k, [data_of[p] for p in picks])
-        if chosen is None:
-            continue
-        op, k, out = chosen
-        inputs = picks[:op.arity]
-        if shape == "tree":
-            for p in inputs:
-                unused.remove(p)
-        ref = ("node", len(nodes))
-        nodes.append((op.name, inputs, k))
-        refs.append(ref)
-        unused.append(ref)
-        data_of[ref] = out
-    return _prune(leaves, nodes)
-
-
-def _reader(data: bytes):
-    return lambda i: data[i] if i < len(data) else 0
-
-
-def _pick_unused(unused, choice_bytes, leaves, refs, data_of):
-    """Two distinct values nobody has read yet, making fresh leaves if needed."""
-    picks, pool = [], list(unused)
-    for b in choice_bytes:
-        if pool:
-            picks.append(pool.pop(len(pool) - 1 - b % len(pool)))
-        else:
-            ref = ("leaf", len(leaves))
-            leaves.append(LEAF_VALUES[b % len(LEAF_VALUES)])
-            data_of[ref] = leaves[-1]
-            unused.append(ref)
-            picks.append(ref)
-    return picks
-
-
-def _first_valid(ops, b_op, b_k, inputs):
-    """The first row from ``b_op`` on (cyclically) that is defined and bounded here."""
-    for step in range(len(ops)):
-        op = ops[(b_op + step) % len(ops)]
-        k = op.constants[b_k % len(op.constants)] if op.constants else None
-        x = inputs[0]
-        y = inputs[1] if op.arity == 2 else k
-        if not op.valid(x, y):
-            continue
-        try:
-            out = op.forward(x, y)
-        except (ArithmeticError, ValueError):
-            continue
-        if isinstance(out, float) and math.isfinite(out) and abs(out) <= VALUE_CAP:
-            return op, k, out
-        if isinstance(out, int) and abs(out) <= VALUE_CAP:
-            return op, k, float(out)
-    return None
-
-
-def _prune(leaves, nodes) -> Graph:
-    """Keep what the output depends on; renumber leaves first, then nodes."""
-    if not nodes:
-        return Graph((leaves[0],), ())
-    needed, stack = set(), [("node", len(nodes) - 1)]
-    while stack:
-        ref = stack.pop()
-        if ref not in needed:
-            needed.add(ref)
-            if ref[0] == "node":
-                stack.extend(nodes[ref[1]][1])
-    leaf_ids = [i for i in range(len(leaves)) if ("leaf", i) in needed]
-    node_ids = [j for j in range(len(nodes)) if ("node", j) in needed]
-    index = {("leaf", i): n for n, i in enumerate(leaf_ids)}
-    index.update({("node", j): len(leaf_ids) + n for n, j in enumerate(node_ids)})
-    return Graph(tuple(leaves[i] for i in leaf_ids),
-                 tuple(Node(nodes[j][0], tuple(index[r] for r in nodes[j][1]), nodes[j][2])
-                       for j in node_ids))
+from harness.core.graph import Graph
+from harness.core.ops import Op
+from harness.graphs.decode import NODE_BYTES, SHAPES, decode
 
 
 def graphs(ops: Sequence[Op], *, shape: str = "dag", max_leaves: int = 3,
