@@ -8,8 +8,7 @@ Shape (gradescope/autograder_samples, docs/specs.md): top-level ``score``,
 Gradescope stores without showing, so that an instructor can count them.
 
 The top-level ``score`` is written out (it overrides the sum of the tests on
-Gradescope's side): the exact sum of the checks, rounded once to two decimals, as each
-test's score is (per-family credit makes them fractional).
+Gradescope's side), and it is always that sum, so the two never disagree.
 """
 from __future__ import annotations
 
@@ -33,7 +32,7 @@ def results(report: Report) -> dict:
             tests.append({
                 "name": test_name(exercise, check),
                 "number": f"{e_index}.{c_index}",
-                "score": round(check.score, 2),   # shown per test: two decimals
+                "score": check.score,
                 "max_score": check.max_score,
                 "status": "passed" if check.passed else "failed",
                 "output": output,
@@ -41,7 +40,7 @@ def results(report: Report) -> dict:
                 "extra_data": {"diagnoses": [d.id for d in check.diagnoses]},
             })
     return {
-        "score": round(report.score, 2),   # the exact sum, rounded once
+        "score": report.score,
         "execution_time": round(report.seconds, 3),
         "output": _summary(report),
         "output_format": "md",
