@@ -225,9 +225,10 @@ def test_github_runner_result_follows_the_reporter_and_points_add_up(runs, which
     assert fails == (which == "buggy")
     failed = [t for t in doc["tests"] if t["status"] == "fail"]
     assert bool(failed) == (which == "buggy")
-    for t in failed:
+    maxima = {f"{e['name']}: {c['name']}": c["max_score"] for e in report["exercises"] for c in e["checks"]}
+    for t in failed:   # a failed check may keep the shares of the operations that work, never all
         assert t["message"].startswith("[") and "expected" in t["message"]
-        assert t["score"] == 0 and t["test_code"]
+        assert 0 <= t["score"] < maxima[t["name"]] and t["test_code"]
     if which == "buggy":  # located in the student's file
         assert any(t["filename"] == "value.py" and t["line_no"] > 0 for t in failed)
 

@@ -62,7 +62,10 @@ def report_from_dict(d: dict) -> Report:
                          for x in c.get("diagnoses", [])]
             exercise.checks.append(CheckResult(c["name"], c["max_score"], bool(c["passed"]), diagnoses,
                                                c.get("description", ""), c.get("graphs_checked", 0),
-                                               c.get("timing", {}).get("seconds", 0.0)))
+                                               c.get("timing", {}).get("seconds", 0.0),
+                                               # a failed check's per-family credit
+                                               earned=0.0 if c["passed"] else float(c.get("score", 0)),
+                                               families=dict(c.get("families", {}))))
         report.exercises.append(exercise)
     return report
 

@@ -7,6 +7,7 @@ live under keys that say so, so that two runs can be compared without them.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 JSON_VERSION = 1
@@ -25,6 +26,9 @@ class Diagnosis:
     # The example as data for pictures (harness.graphs.example_graph): every value with its
     # expected and actual data and grad. Empty when there is no small graph to draw.
     graph: dict = field(default_factory=dict)
+    # The operation family the misconception lives in ("tanh"), when it is one operation's;
+    # per-family credit reads it (harness.diagnosis.pinning). Not part of the JSON.
+    family: str = ""
 
     def to_dict(self) -> dict:
         d = {"id": self.id, "message": self.message, "example": self.example}
@@ -43,17 +47,25 @@ class CheckResult:
     description: str = ""
     graphs_checked: int = 0
     seconds: float = 0.0
+    # Points a failed check still earns: the shares of the families that work
+    # (harness.grading.credit). Exact, never rounded: renderers round for display.
+    earned: float = 0.0
+    # family -> "passed", or the id that cost it its share ("missing-operation").
+    families: dict = field(default_factory=dict)
 
     @property
     def score(self) -> float:
-        return self.max_score if self.passed else 0
+        return self.max_score if self.passed else self.earned
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "score": _number(self.score), "max_score": _number(self.max_score),
-                "passed": self.passed, "description": self.description,
-                "graphs_checked": self.graphs_checked,
-                "diagnoses": [d.to_dict() for d in self.diagnoses],
-                "timing": {"seconds": round(self.seconds, 3)}}
+        d = {"name": self.name, "score": _number(self.score), "max_score": _number(self.max_score),
+             "passed": self.passed, "description": self.description,
+             "graphs_checked": self.graphs_checked,
+             "diagnoses": [d.to_dict() for d in self.diagnoses],
+             "timing": {"seconds": round(self.seconds, 3)}}
+        if self.families:
+            d["families"] = dict(self.families)
+        return d
 
 
 @dataclass
@@ -67,7 +79,7 @@ class ExerciseResult:
 
     @property
     def score(self) -> float:
-        return sum(c.score for c in self.checks)
+        return math.fsum(c.score for c in self.checks)   # exact: fractional shares add up
 
     @property
     def max_score(self) -> float:
@@ -98,7 +110,7 @@ class Report:
 
     @property
     def score(self) -> float:
-        return sum(e.score for e in self.exercises)
+        return math.fsum(e.score for e in self.exercises)
 
     @property
     def max_score(self) -> float:

@@ -182,7 +182,8 @@ def _diagnosis(defect: Defect, example: str, places: "_Places") -> Diagnosis:
     family = defect.family if defect.id in catalogue.PER_OPERATION else ""
     entry = catalogue.describe(defect.id, family or defect.family)
     return Diagnosis(id=defect.key(), title=entry.title, message=entry.explanation,
-                     example=example, line=places.line_of(defect), advice=entry.advice)
+                     example=example, line=places.line_of(defect), advice=entry.advice,
+                     family=defect.family)
 
 
 class _Places:

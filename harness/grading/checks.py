@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 import zlib
-from dataclasses import dataclass
 
 from harness.graphs import judge
 from harness.graphs.judge import CheckOutcome
@@ -64,11 +63,12 @@ def run_check(check: Check, rubric: Rubric, asker: Asker, seed: int,
         return run_nn_check(check, rubric, asker, seed)
     cases = cases_of(check)
     answers = asker.ask([g for g, _ in cases], check.backward)
-    failures = [f for (g, code), a in zip(cases, answers)
-                if (f := judge.judge(g, a, check.backward, code)) is not None]
+    judged = [judge.judge(g, a, check.backward, code) for (g, code), a in zip(cases, answers)]
+    failures = [f for f in judged if f is not None]
     if check.kind != "fixed":  # a fixed check keeps the rubric's order: the instructor's choice
         failures.sort(key=judge.Failure.sort_key)
-    return CheckOutcome(failures[0] if failures else None, len(cases), tuple(failures[1:]))
+    return CheckOutcome(failures[0] if failures else None, len(cases), tuple(failures[1:]),
+                        tuple(f is None for f in judged))
 
 
 def cases_of(check: Check) -> list:

@@ -54,6 +54,7 @@ class Check:
     width: int = 1000              # fan-out
     seconds: float | None = None   # this check's wall-clock limit
     scenario: str = ""             # nn: a scenario of harness.core.nn_scenarios (05_nn)
+    weights: tuple = ()            # (family, weight) pairs: how the points split by family
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Rubric:
     checks: tuple
     limits: Limits
     forbidden_imports: tuple = DEFAULT_FORBIDDEN
+    weights: tuple = ()            # (family, weight) pairs for every check; a check's own win
 
     @property
     def max_score(self) -> float:
@@ -75,7 +77,7 @@ class Rubric:
 
 
 _TOP_KEYS = {"exercise", "title", "files", "reference", "entry", "ops", "checks",
-             "limits", "forbidden_imports"}
+             "limits", "forbidden_imports", "weights"}
 
 
 def load(path: Path | str) -> Rubric:
@@ -115,7 +117,8 @@ def parse(data: Any, source: str) -> Rubric:
     if not isinstance(forbidden, list) or not all(isinstance(m, str) for m in forbidden):
         raise RubricError(source, "forbidden_imports", "must be a list of package names, e.g. [torch, jax]")
     forbidden = tuple(forbidden)
-    return Rubric(name=name, title=data.get("title", name), source=source, files=files,
+    weights = _weights(data["weights"], source, "weights", exercise_ops) if "weights" in data else ()
+    return Rubric(weights=weights, name=name, title=data.get("title", name), source=source, files=files,
                   reference=dict(reference), entry=_get(data, "entry", str, source),
                   ops=exercise_ops, checks=checks, limits=limits, forbidden_imports=forbidden)
 
@@ -135,6 +138,8 @@ def _check(data: Any, index: int, exercise_ops: tuple, source: str) -> Check:
     if values["points"] < 0:
         raise RubricError(source, f"{where}.points", "must not be negative")
     values["ops"] = _ops(data["ops"], source, f"{where}.ops") if "ops" in data else exercise_ops
+    if "weights" in data:
+        values["weights"] = _weights(data["weights"], source, f"{where}.weights", values["ops"])
     if "graphs" in data:
         from harness.core.named_graphs import NAMED_GRAPHS  # late: only rubrics with fixed checks
         for g in data["graphs"]:
@@ -184,6 +189,24 @@ def _ops(names: Any, source: str, key: str) -> tuple:
     except KeyError as exc:
         raise RubricError(source, key, f"unknown operation {exc.args[0]!r}; known: "
                           f"{', '.join(ops_table.FAMILIES + tuple(ops_table.VALUES_ONLY) + tuple(ops_table.OPS_BY_NAME))}") from None
+
+
+def _weights(data: Any, source: str, key: str, scope: tuple) -> tuple:
+    """``{family: number}``: a family's share of a check's points; a family not listed weighs 1."""
+    families = tuple(dict.fromkeys(op.family for op in scope))
+    if not isinstance(data, dict) or not data:
+        raise RubricError(source, key, "must be a mapping of operation families to numbers, "
+                          "e.g. {tanh: 2, relu: 0.5}")
+    for family, weight in data.items():
+        if family not in families:
+            raise RubricError(source, f"{key}.{family}", f"is not an operation family in scope; "
+                              f"expected one of {', '.join(families)}")
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
+            raise RubricError(source, f"{key}.{family}", f"must be a number 0 or more, not {weight!r}")
+    if all(data.get(f, 1) == 0 for f in families):
+        raise RubricError(source, key, "gives every family a weight of 0: the check's points "
+                          "could not be earned")
+    return tuple((f, float(data[f])) for f in families if f in data)
 
 
 def _get(data: dict, key: str, types, source: str, prefix: str = ""):

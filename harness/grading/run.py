@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.grading import checks
+from harness.grading import checks, credit
 from harness.diagnosis import diagnose
 from harness.graphs import example_graph
 from harness.graphs import judge
@@ -47,6 +47,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
     session = _Session(folder, rubric, loaded) if loaded else None
     load_failure = None if loaded else judge.Failure("import-error", why_not)
     failed: list = []
+    outcomes: dict = {}   # check name -> what it saw, for per-family credit
     hung = False   # after a timeout, later checks get hang_seconds: a hang is reported soon
     try:
         for check in rubric.checks:
@@ -60,7 +61,8 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 seconds, limit = _time_limit(check, rubric.limits, remaining, hung)
                 try:
                     asker = session.asker(time.monotonic() + seconds)
-                    outcome = checks.run_check(check, rubric, asker, options.seed, options.examples)
+                    outcome = outcomes[check.name] = checks.run_check(check, rubric, asker, options.seed,
+                                                                      options.examples)
                     failure = outcome.failure
                     if asker.forbidden:
                         failure = _forbidden(asker.forbidden)
@@ -82,21 +84,43 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 name=check.name, max_score=check.points, passed=failure is None,
                 description=check.description,
                 graphs_checked=outcome.graphs_checked if outcome else 0,
-                seconds=time.monotonic() - started))
+                seconds=time.monotonic() - started,
+                families={f: credit.PASSED for f in credit.scope_of(check)} if failure is None else {}))
         if failed:
-            found = diagnose.diagnose(rubric, failed, session.asker, budget_end - time.monotonic()) \
-                if session and load_failure is None \
-                else {f.name: [diagnose.generic(f.failure, f.example)] for f in failed}
+            analysable = session is not None and load_failure is None
+            screened = _screens(rubric, session, failed, budget_end) if analysable else []
+            found = diagnose.diagnose(rubric, failed + screened, session.asker, budget_end - time.monotonic()) \
+                if analysable else {f.name: [diagnose.generic(f.failure, f.example)] for f in failed}
             failures = {f.name: f.failure for f in failed}
             for check in result.checks:
                 check.diagnoses = found.get(check.name, [])
                 for d in check.diagnoses:  # the example as data, for pictures
                     d.graph = d.graph or example_graph.describe(failures[check.name])
+            if analysable:   # the shares of the families that work (harness.grading.credit)
+                pairs = [(c, r, outcomes.get(c.name)) for c, r in zip(rubric.checks, result.checks)
+                         if not r.passed]
+                credit.Award(rubric, session, options.seed, options.examples, budget_end, found,
+                             screened).run(pairs)
     finally:
         if session is not None:
             result.warnings.extend(session.warnings)
             session.close()
     return result
+
+
+def _screens(rubric, session, failed: list, budget_end: float) -> list:
+    """Each operation alone, when a check that can earn per-family credit failed."""
+    kinds = {c.name: c.kind for c in rubric.checks}
+    if not any(kinds.get(f.name) in credit.CREDITED_KINDS for f in failed):
+        return []
+    remaining = budget_end - time.monotonic()
+    if remaining <= 1.0:
+        return []
+    try:
+        return credit.screens(rubric, session.asker(time.monotonic() + min(rubric.limits.check_seconds, remaining)))
+    except (WorkerFailure, _LoadFailed):
+        session.close()
+        return []
 
 
 def _time_limit(check, limits, remaining: float, hung: bool) -> tuple:

@@ -198,3 +198,4 @@ class CheckOutcome:
     failure: Failure | None   # the smallest failure
     graphs_checked: int
     others: tuple = ()              # further failing graphs of a fixed check, in the rubric's order
+    passed: tuple = ()              # fixed, chain, fan-out: whether each graph passed, in order

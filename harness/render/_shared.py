@@ -24,7 +24,28 @@ def printable(text: str) -> str:
 
 
 def points(x: float) -> str:
-    return f"{x:g}"
+    """Points for people: at most two decimals (9.33, 4, 1.5); the model keeps them exact."""
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "neg": "neg", "pow": "**",
+            "exp": "exp", "tanh": "tanh", "relu": "relu"}
+_WHY = {"passed": "correct", "missing-operation": "missing", "reflected-operand": "fail with a number on the left",
+        "number-operand": "fail with a number on the right"}
+
+
+def families_line(check: CheckResult) -> str:
+    """ "+ * ** exp tanh neg correct; relu missing; - / fail with a number on the left" or ""."""
+    if check.passed or not check.families:
+        return ""
+    groups: dict = {}
+    for family, why in check.families.items():
+        groups.setdefault(why, []).append(_SYMBOLS.get(family, family))
+    parts = []
+    for why, symbols in sorted(groups.items(), key=lambda kv: kv[0] != "passed"):
+        parts.append(f"{' '.join(symbols)} {_WHY.get(why, f'lost ({why})')}")
+    return "; ".join(parts)
 
 
 def test_name(exercise: ExerciseResult, check: CheckResult) -> str:

@@ -6,7 +6,7 @@ the student's code is escaped so it shows as text, never as markup.
 """
 from __future__ import annotations
 
-from harness.render._shared import escape_markdown, failure_markdown, points, printable, test_name
+from harness.render._shared import escape_markdown, families_line, failure_markdown, points, printable, test_name
 from harness.core.results import Report
 
 
@@ -18,6 +18,8 @@ def render(report: Report) -> str:
             result = "✅ pass" if check.passed else "❌ fail"
             if not check.passed and check.diagnoses:
                 result += f" `{check.diagnoses[0].id}`"
+            if families_line(check):
+                result += f" ({escape_markdown(families_line(check))})"
             out.append(f"| {escape_markdown(exercise.name)} | {escape_markdown(check.name)} | {result} | "
                        f"{points(check.score)}/{points(check.max_score)} |")
     out.append("")

@@ -6,6 +6,7 @@ code, the smallest failing example as code to paste, then what to change.
 from __future__ import annotations
 
 from harness.core.results import CheckResult, Report
+from harness.render._shared import families_line, points as _points
 
 
 def render(report: Report) -> str:
@@ -22,6 +23,8 @@ def render(report: Report) -> str:
             out.append(f"  {status}  {check.name:<{width}}  "
                        f"{_points(check.score)}/{_points(check.max_score)}{extra}")
             if not check.passed:
+                if families_line(check):
+                    out.append(f"        by operation: {families_line(check)}")
                 out.extend(_failure(check))
         out.append("")
     out.append(f"Total: {_points(report.score)}/{_points(report.max_score)}")
@@ -50,6 +53,3 @@ def _failure(check: CheckResult) -> list:
         lines.extend(f"        To fix: {line}" for line in advice.splitlines())
     return lines
 
-
-def _points(x: float) -> str:
-    return f"{x:g}"
