@@ -53,6 +53,27 @@ def _equal_data_is_same_node(value_class) -> bool:
         return False
 
 
+class NotDecodable(Exception):
+    """A source file whose bytes are not in its encoding: the message says where and what to do."""
+
+
+def _undecodable(exc: SyntaxError, filename: str, source: bytes):
+    """A NotDecodable for a SyntaxError that is a decoding error, else None."""
+    import re
+    import tokenize
+    from io import BytesIO
+    found = re.search(r"can't decode byte (0x[0-9a-fA-F]{2})", str(exc.msg))
+    if not found:
+        return None
+    try:
+        encoding = tokenize.detect_encoding(BytesIO(source).readline)[0]
+    except SyntaxError:
+        encoding = "utf-8"
+    named = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else f"{encoding} (its coding line)"
+    return NotDecodable(f"{filename}, line {exc.lineno}: byte {found.group(1)[:2]}{found.group(1)[2:].upper()} "
+                        f"is not {named}: save the file as UTF-8")
+
+
 class Worker:
     """The state of one worker: the loaded submission and its import guard."""
 
@@ -90,6 +111,8 @@ class Worker:
                 else:
                     self.context["file"] = source["file"]
                     module = self._import_file(name, source["file"])
+            except NotDecodable as exc:   # one message, with the line and what to do
+                return self._answer({"error": {"type": "SyntaxError", "message": str(exc), "where": name}})
             except _cells.MissingNames as exc:
                 return self._answer({"error": {"type": "MissingEntry", "message": str(exc)[:_MESSAGE_CHARS * 3],
                                                "where": name}})
@@ -187,15 +210,23 @@ class Worker:
         path = _join(self.folder, filename)
         with open(path, "rb") as f:
             source = f.read()
-        code = compile(source, path, "exec")
+        try:
+            code = compile(source, path, "exec")
+        except SyntaxError as exc:
+            raise _undecodable(exc, filename, source) or exc
         return self._exec_module(name, path, [code])
 
     def _exec_cells(self, name: str, source: dict) -> types.ModuleType:
         """Run a notebook's cells as "Run All" would (``harness.worker.cells``)."""
-        module = self._exec_module(name, _join(self.folder, name + ".ipynb"), [])
+        file = source.get("file")
+        path = _join(self.folder, file) if type(file) is str else None  # a .py exported from Jupyter
+        module = self._exec_module(name, path or _join(self.folder, name + ".ipynb"), [])
         names = [n for n in source.get("names", ()) if type(n) is str]
-        self.load_warnings.extend(_cells.run_cells(self, module, source["cells"], names,
-                                                   lambda index: f"<cell {index}>"))
+        try:
+            self.load_warnings.extend(_cells.run_cells(
+                self, module, source["cells"], names, lambda index: path or f"<cell {index}>"))
+        finally:
+            self.cell_files.pop(path, None)   # an exported file's lines are its own: value.py, line 40
         return module
 
     def take_forbidden(self, since: int) -> list:

@@ -1,0 +1,127 @@
+# value.py, exercise 04: the complete engine
+# saved in Latin-1 by an old editor; there is no coding line
+# by Zoé
+"""Encoding: the byte E9 (Latin-1 e acute) on line 3, but only in a comment; no
+coding line. The body's comment holds the same byte again.
+
+Not valid UTF-8, so ``python value.py`` refuses it (SyntaxError: Non-UTF-8 code
+starting with '\xe9' ... on line 3) and ``open(path).read()`` raises
+UnicodeDecodeError; yet CPython 3.11's ``import`` (and ``compile`` of the bytes,
+``runpy.run_path``) accepts it: comments are not decoded on that path.
+Correct grade: what ``import`` gives, full marks and no ids, if the grader
+imports the module; a grader that reads the text itself must not crash on it
+(decode with errors="replace" to show lines).
+"""
+import math
+
+
+class Value:
+    # Zoé's engine: a scalar, its gradient, and how it was made
+
+    def __init__(self, data, _children=(), _op='', label=''):
+        self.data = data
+        self.grad = 0.0
+        self._backward = lambda: None
+        self._prev = set(_children)
+        self._op = _op
+        self.label = label
+
+    def __repr__(self):
+        return f"Value(data={self.data}, grad={self.grad})"
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), '+')
+
+        def _backward():
+            self.grad += 1.0 * out.grad
+            other.grad += 1.0 * out.grad
+        out._backward = _backward
+        return out
+
+    def __radd__(self, other):  # other + self
+        return self + other
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), '*')
+
+        def _backward():
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def __rmul__(self, other):  # other * self
+        return self * other
+
+    def __pow__(self, other):
+        assert isinstance(other, (int, float)), "only supporting int/float powers for now"
+        out = Value(self.data ** other, (self,), f'**{other}')
+
+        def _backward():
+            self.grad += other * (self.data ** (other - 1)) * out.grad
+        out._backward = _backward
+        return out
+
+    def __neg__(self):  # -self
+        return self * -1
+
+    def __sub__(self, other):  # self - other
+        return self + (-other)
+
+    def __rsub__(self, other):  # other - self
+        return other + (-self)
+
+    def __truediv__(self, other):  # self / other
+        return self * other ** -1
+
+    def __rtruediv__(self, other):  # other / self
+        return other * self ** -1
+
+    def exp(self):
+        x = self.data
+        out = Value(math.exp(x), (self,), 'exp')
+
+        def _backward():
+            self.grad += out.data * out.grad
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        x = self.data
+        t = (math.exp(2 * x) - 1) / (math.exp(2 * x) + 1)
+        out = Value(t, (self,), 'tanh')
+
+        def _backward():
+            self.grad += (1 - t ** 2) * out.grad
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        # added after the lecture, like micrograd/engine.py
+        out = Value(0 if self.data < 0 else self.data, (self,), 'ReLU')
+
+        def _backward():
+            self.grad += (out.data > 0) * out.grad
+        out._backward = _backward
+        return out
+
+    def backward(self):
+        # build_topo without recursion (a chain of 5,000 ops is deeper than the limit)
+        topo = []
+        visited = set()
+        stack = [(self, False)]
+        while stack:
+            v, children_done = stack.pop()
+            if children_done:
+                topo.append(v)
+            elif v not in visited:
+                visited.add(v)
+                stack.append((v, True))
+                for child in v._prev:
+                    stack.append((child, False))
+
+        self.grad = 1.0
+        for node in reversed(topo):
+            node._backward()
