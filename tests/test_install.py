@@ -63,6 +63,9 @@ def test_an_engine_grades_the_same_through_the_wheel(wheel_venv, tmp_path, sourc
                               capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert "No module named" not in wheel.stdout + wheel.stderr, wheel.stdout[-2000:]
     w, e = json.loads(wheel.stdout)["exercises"][0], json.loads(editable.stdout)["exercises"][0]
+    assert not any(c["diagnoses"] and c["diagnoses"][0]["id"] == "import-error" for c in w["checks"]), w
+    if "numpy" in source:
+        pytest.importorskip("numpy", reason="the editable install to compare with has no numpy")
     assert (w["score"], [c["diagnoses"] and c["diagnoses"][0]["id"] for c in w["checks"]], w["warnings"]) == \
         (e["score"], [c["diagnoses"] and c["diagnoses"][0]["id"] for c in e["checks"]], e["warnings"])
 
