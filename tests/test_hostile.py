@@ -63,7 +63,10 @@ def after_forward(kind: str) -> dict:
 # Where the misconception catalogue (harness.diagnosis.diagnose) names a misconception for
 # a failure that is not one; the test xfails on the id only after every other
 # assertion has passed.
-MISDIAGNOSED: dict = {}  # none known today; the mechanism stays for the next one
+MISDIAGNOSED: dict = {
+    "patched_builtins_isinstance_float.py": "named gradient-mismatch, not missing-grad-seed, once "
+                                            "builtins.float is patched: not yet found where",
+}
 
 # file -> the diagnosis id of each check (None: it passes)
 EXPECTED = {
@@ -86,8 +89,16 @@ EXPECTED = {
     "float_subclass_eq_always_true.py": everywhere("value-mismatch"),
     "object_eq_always_true.py": everywhere("invalid-result"),
     "nan_gradients.py": after_forward("invalid-result"),
-    # Its forged json.dumps answers {"ok": true, "score": 20}: no results, so a broken worker.
-    "patched_isclose_json_builtins.py": everywhere("worker-crash"),
+    # The worker binds json, struct, math, os.write and the builtins before the submission runs:
+    # patching them changes nothing; each engine is graded on its numbers (correct forward,
+    # backward never seeded or never propagated) and the patches become a warning (below).
+    # Its backward() only seeds and never propagates: no catalogue id for that yet (issue 11).
+    "patched_isclose_json_builtins.py": after_forward("gradient-mismatch"),
+    "patched_json_loads_math_operator_abs.py": after_forward("missing-grad-seed"),
+    "patched_json_loads.py": after_forward("missing-grad-seed"),
+    "patched_json_dumps_struct_pack.py": after_forward("missing-grad-seed"),
+    "patched_os_write_read.py": after_forward("missing-grad-seed"),
+    "patched_builtins_isinstance_float.py": after_forward("missing-grad-seed"),
     "import_torch.py": everywhere("forbidden-import"),
     "import_reference.py": everywhere("forbidden-import"),
     "dunder_import_torch.py": everywhere("forbidden-import"),
@@ -107,6 +118,26 @@ EXPECTED = {
 LAYER_DEPENDENT = ("read_reference_with_ctypes.py", "read_rubric_and_grader_files.py",
                    "write_outside_folder.py",
                    "forks_outliving_worker.py", "kill_parent.py", "infinite_loop_at_import.py")
+
+
+# file -> the names its warning must give: what the submission patched in the worker
+PATCHED = {
+    "patched_json_loads_math_operator_abs.py": ["builtins.abs", "json.loads", "math.isclose", "operator.eq"],
+    "patched_json_loads.py": ["json.loads"],
+    "patched_json_dumps_struct_pack.py": ["json.dumps", "struct.pack"],
+    "patched_os_write_read.py": ["os.read", "os.write"],
+    "patched_builtins_isinstance_float.py": ["builtins.abs", "builtins.float", "builtins.isinstance"],
+    "patched_isclose_json_builtins.py": ["builtins.abs", "builtins.isinstance", "json.dumps", "math.isclose"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(PATCHED))
+def test_patches_of_the_workers_modules_are_reported_to_the_instructor(name, tmp_path, isolated_tmp):
+    result = grade_here(submission(tmp_path, name))
+    (warning,) = [w for w in result["warnings"] if "the submission replaced" in w]
+    for patched in PATCHED[name]:
+        assert patched in warning, warning
+    assert result["score"] == 2, result   # the forward points, earned by its numbers
 
 
 def test_every_hostile_file_has_an_expectation():

@@ -86,9 +86,11 @@ def test_every_grader_exception_has_one_base():
             if isinstance(node, ast.ClassDef) and any(
                     isinstance(b, ast.Name) and b.id in ("Exception", "BaseException") for b in node.bases):
                 found.append(f"{path.relative_to(REPO)}:{node.name}")
-    # Private control-flow signals of the search are not errors anyone sees.
+    # Control-flow signals inside one module (the search, loading, the worker's
+    # own steps) are caught where they are raised: no one sees them as errors.
     allowed = {"harness/core/errors.py:MicrogradeError", "harness/grading/search.py:Stop",
-               "harness/grading/search.py:Failed", "harness/grading/run.py:_LoadFailed"}
+               "harness/grading/search.py:Failed", "harness/grading/run.py:_LoadFailed",
+               "harness/worker/cells.py:MissingNames", "harness/worker/loop.py:NotDecodable"}
     assert set(found) <= allowed, sorted(set(found) - allowed)
     assert issubclass(importlib.import_module("harness.grading.rubric").RubricError, MicrogradeError)
 

@@ -58,9 +58,26 @@ def test_anything_else_is_a_reason_not_a_number(given):
     assert isinstance(result, str) and result, repr(given)
 
 
-def test_numpy_array_is_not_a_number():
+def test_numpy_arrays_of_one_number_are_numbers_and_others_say_convert():
     np = pytest.importorskip("numpy")
-    assert isinstance(to_number(np.array(2.0)), str)
+    for given, plain in [(np.array(2.0), 2.0), (np.float32(0.1), float(np.float32(0.1))),
+                         (np.int64(3), 3.0), (np.bool_(True), 1.0), (np.array(7, dtype=np.int32), 7.0)]:
+        result = to_number(given)
+        assert type(result) is float and result == plain, (given, result)
+    for bad in [np.array([2.0]), np.array(1 + 2j), np.array(2.0, dtype=object)]:
+        reason = to_number(bad)
+        assert isinstance(reason, str) and "convert with float()" in reason, (bad, reason)
+
+
+def test_a_class_claiming_to_be_numpy_is_not_trusted():
+    class Fake:
+        __module__ = "numpy"
+        dtype, shape = type("D", (), {"kind": "f"})(), ()
+
+        def __float__(self):
+            return 0.0
+    reason = to_number(Fake())
+    assert isinstance(reason, str) and "convert with float()" in reason, reason
 
 
 @pytest.mark.parametrize("bad", [None, "2.0", math.nan, math.inf])

@@ -19,6 +19,8 @@ from harness.core.errors import UsageError
 from harness.grading import rubric as rubrics
 
 MARKER = "micrograde.yaml"
+# Names a notebook must define once every cell has run, per module, besides the rubric's entry.
+GRADED_NAMES = {"nn": ("Neuron", "Layer", "MLP", "train")}
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,8 @@ def load_plan(folder: Path, rubric: rubrics.Rubric) -> tuple:
     ``value.py`` and ``value.ipynb`` are there, the ``.py`` file is graded and a
     warning says so: it is what an editor saves, and what ``import value`` finds.
     """
-    from harness.grading.notebook import NotebookError, code_cells  # late: nbformat for notebooks only
-    found, warnings, loaded = [], [], {}   # loaded: notebook -> the module it became
+    from harness.grading.notebook import NotebookError, code_cells, exported_cells  # late: nbformat
+    found, warnings, loaded = [], [], {}   # loaded: notebook -> the source it became
     notebooks = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
     for filename in rubric.files:
         module, py = Path(filename).stem, folder / filename
@@ -96,21 +98,36 @@ def load_plan(folder: Path, rubric: rubrics.Rubric) -> tuple:
             if notebook.is_file():
                 warnings.append(f"both {filename} and {notebook.name} are in {folder.name}: "
                                 f"graded {filename}; remove one of them to be sure which is graded")
-            found.append({"module": module, "file": filename})
+            cells = exported_cells(py.read_bytes())
+            if cells is None:
+                found.append({"module": module, "file": filename})
+            else:   # exported from Jupyter: run as its notebook would be, with the file's lines
+                found.append({"module": module, "cells": cells, "file": filename,
+                              "names": _graded_names(module, rubric)})
             continue
         if not notebook.is_file() and len(notebooks) == 1:
             notebook = notebooks[0]
         if not notebook.is_file():
             return None, f"{filename} not found in {folder} (nor a notebook {notebook.name})", warnings
         if notebook in loaded:   # one notebook holding several files runs once
-            found.append({"module": module, "same_as": loaded[notebook]})
+            source = loaded[notebook]
+            source["names"] = source["names"] + _graded_names(module, rubric)
+            found.append({"module": module, "same_as": source["module"]})
             continue
         try:
-            found.append({"module": module, "cells": code_cells(notebook)})
+            source = {"module": module, "cells": code_cells(notebook), "names": _graded_names(module, rubric)}
         except NotebookError as exc:
             return None, str(exc), warnings
-        loaded[notebook] = module
+        found.append(source)
+        loaded[notebook] = source
     return found, "", warnings
+
+
+def _graded_names(module: str, rubric: rubrics.Rubric) -> list:
+    """What the module must define for the rubric: its entry's class, and GRADED_NAMES."""
+    entry_module, _, entry = rubric.entry.partition(":")
+    names = [entry] if entry_module == module and entry else []
+    return names + [n for n in GRADED_NAMES.get(module, ()) if n not in names]
 
 
 def reference_folder(rubric: rubrics.Rubric) -> Path:

@@ -43,7 +43,7 @@ def code_cells(path: Path) -> list:
     except ImportError:  # pragma: no cover - a dependency of the package
         raise NotebookError("nbformat is not installed: pip install nbformat") from None
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")   # a BOM is no reason to refuse a notebook
     except UnicodeDecodeError as exc:
         raise NotebookError(f"{path.name} is not a text file ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
@@ -98,9 +98,35 @@ def python_only(source: str) -> str:
     return "\n".join(out)
 
 
+_IN_MARKER = re.compile(r"^# In\[[ \d]*\]:\s*$")
+_GET_IPYTHON = re.compile(r"^(\s*)get_ipython\(\)\.\w+\(.*\)\s*$")
+
+
+def exported_cells(data: bytes):
+    """A ``.py`` exported from Jupyter (``# In[3]:`` markers, ``get_ipython()`` lines) as cells,
+    else None. Each cell keeps the file's line numbers (it starts with blank lines), and each
+    ``get_ipython()`` line becomes ``pass``, as ``python_only`` does for the notebook's magics,
+    so the export is graded like the notebook it came from."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    lines = text.replace("\r\n", "\n").split("\n")
+    starts = [i for i, line in enumerate(lines) if _IN_MARKER.match(line)]
+    if not starts:
+        return None
+    bounds = [0] + starts + [len(lines)] if starts[0] > 0 else starts + [len(lines)]
+    cells = []
+    for number, (begin, end) in enumerate(zip(bounds, bounds[1:]), start=1):
+        body = [(_GET_IPYTHON.sub(r"\1pass", line)) for line in lines[begin:end]]
+        if any(line.strip() and not line.strip().startswith("#") for line in body):
+            cells.append([number, "\n" * begin + "\n".join(body)])
+    return [[n, text] for n, (_, text) in enumerate(cells, start=1)]
+
+
 def _short(exc: Exception) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:160]
 
 
-__all__ = ["NotebookError", "code_cells", "python_only"]
+__all__ = ["NotebookError", "code_cells", "exported_cells", "python_only"]

@@ -69,11 +69,13 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 except _LoadFailed as exc:
                     failure = load_failure = exc.failure
                     if failure.kind == "timeout":
-                        failure.message = f"importing the submission did not finish within {limit}"
+                        failure.message = f"importing the submission did not finish within {limit}" \
+                            + exc.located
                 except WorkerFailure as exc:
                     failure = judge.Failure(exc.kind, exc.detail)
                     if exc.kind == "timeout":  # the limit, not the time left: the same text every run
-                        failure.message = f"no answer within {limit}"
+                        failure.message = f"no answer within {limit}" + exc.located()
+                        failure.graph, failure.backward = exc.graph, exc.backward  # what was computed
                         hung = True
                     session.close()
             if failure is not None:
@@ -136,8 +138,8 @@ def _time_limit(check, limits, remaining: float, hung: bool) -> tuple:
 
 
 class _LoadFailed(Exception):
-    def __init__(self, failure: judge.Failure):
-        self.failure = failure
+    def __init__(self, failure: judge.Failure, located: str = ""):
+        self.failure, self.located = failure, located   # located: where an import hung
 
 
 def _example(shown: tuple) -> str:
@@ -173,7 +175,7 @@ class _Session:
         except WorkerFailure as exc:
             self.close()
             detail = f"while importing the submission: {exc.detail}"
-            raise _LoadFailed(judge.Failure(exc.kind, detail)) from None
+            raise _LoadFailed(judge.Failure(exc.kind, detail), exc.located()) from None
         forbidden = answer.get("forbidden") if isinstance(answer, dict) else None
         said = answer.get("warnings") if isinstance(answer, dict) else None
         if isinstance(said, list) and not self.warnings:   # untrusted: short strings only

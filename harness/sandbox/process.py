@@ -37,8 +37,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.sandbox import layers
 from harness.core import protocol
+from harness.core.graph import Graph
+from harness.sandbox import layers
 from harness.sandbox import reaper
 from harness.sandbox import workdir
 from harness.core.errors import MicrogradeError
@@ -55,13 +56,60 @@ class SandboxError(MicrogradeError):
 
 @dataclass
 class WorkerFailure(MicrogradeError):
-    """The worker did not answer: ``kind`` is timeout, resource-limit or worker-crash."""
+    """The worker did not answer: ``kind`` is timeout, resource-limit or worker-crash.
+
+    For a timeout, ``where`` is the worker's own report of where the student's
+    code was (``file``, ``line``, ``function``, ``operation``, ``method``,
+    ``stack``: validated, untrusted text), and ``graph`` the graph it was computing.
+    """
 
     kind: str
     detail: str
+    where: dict | None = None
+    graph: Graph | None = None
+    backward: bool = True
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.detail}"
+
+    def located(self) -> str:
+        """ "; it was at value.py, line 40, in the `_backward` of `**` (Value.__pow__)", or ""."""
+        w = self.where or {}
+        if not isinstance(w.get("file"), str) or not isinstance(w.get("line"), int):
+            return ""
+        file = w["file"]
+        at = f"{file[1:-1]}, line {w['line']}" if file.startswith("<cell ") else f"{file}, line {w['line']}"
+        if isinstance(w.get("operation"), str):
+            at += f", in the `_backward` of `{w['operation']}`"
+            if isinstance(w.get("method"), str):
+                at += f" ({w['method']})"
+        elif isinstance(w.get("method"), str):
+            at += f", in {w['method']}"
+        elif isinstance(w.get("function"), str) and w["function"] != "<module>":
+            at += f", in {w['function']}"
+        phase = {"backward": " during backward()", "building": " while building the graph"}.get(w.get("phase"))
+        return f"; the submission was still running at {at}" + (phase or "")
+
+
+# The worker reports a hang this long before the grader's deadline, so the report arrives in time.
+_HANG_MARGIN = 0.3
+_WHERE_FIELDS = ("file", "line", "function", "operation", "method", "phase", "graph", "node", "cell")
+
+
+def _hang(record, request: dict) -> WorkerFailure:
+    """The WorkerFailure of a ``{"hang": ...}`` frame (untrusted: only short fields are kept)."""
+    where = {k: v for k, v in (record.items() if isinstance(record, dict) else ())
+             if k in _WHERE_FIELDS and (isinstance(v, int) and not isinstance(v, bool)
+                                        or isinstance(v, str) and len(v) < 200)}
+    stack = record.get("stack") if isinstance(record, dict) else None
+    if isinstance(stack, list):
+        where["stack"] = [s[:200] for s in stack[:5] if isinstance(s, str)]
+    graph = None
+    graphs, index = request.get("graphs"), where.get("graph")
+    if isinstance(graphs, list) and isinstance(index, int) and 0 <= index < len(graphs):
+        graph = Graph.from_json(graphs[index])
+    return WorkerFailure("timeout", "no answer before the deadline", where, graph,
+                         bool(request.get("backward", True)))
 
 
 class WorkerProcess:
@@ -114,7 +162,8 @@ class WorkerProcess:
         deadline = time.monotonic() + timeout
         try:
             self.wait_ready(deadline)
-            self._write(protocol.encode(request), deadline)
+            watchdog = max(0.05, deadline - time.monotonic() - min(_HANG_MARGIN, timeout / 10))
+            self._write(protocol.encode(dict(request, watchdog=round(watchdog, 3))), deadline)
             answer = protocol.read_frame(self._response_r, deadline)
         except protocol.FrameTimeout:
             self.kill()
@@ -124,6 +173,9 @@ class WorkerProcess:
         except protocol.ProtocolError as exc:
             self.kill()
             raise WorkerFailure("worker-crash", f"the worker's answer was unreadable ({exc})") from None
+        if isinstance(answer, dict) and "hang" in answer:   # the worker's watchdog: where it hangs
+            self.kill()
+            raise _hang(answer["hang"], request)
         flooded = self._flooded()
         if flooded:  # raw writes (os.write) hit the cap and failed under the student's code
             self.kill()

@@ -14,7 +14,6 @@ hides those before the submission is imported.
 from __future__ import annotations
 
 import gc
-import math
 import os
 import sys
 import traceback
@@ -23,32 +22,17 @@ import types
 from harness.core import graph as _graph
 from harness.core import nn_scenarios as _nn
 from harness.core import protocol as _protocol
+from harness.worker import cells as _cells
+from harness.worker import honest as _honest
+from harness.worker.numbers import to_number
+from harness.worker.watchdog import Watchdog
+
+_walk_tb, _relpath, _basename, _join = traceback.walk_tb, os.path.relpath, os.path.basename, os.path.join
+_collect, _module_type = gc.collect, types.ModuleType
 
 _MESSAGE_CHARS = 300
 _METHODS = ("backward", "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
             "__truediv__", "__rtruediv__", "__neg__", "__pow__", "exp", "tanh", "relu")
-
-
-def to_number(x):
-    """A finite float from an int or float (subclasses included), else why not.
-
-    ``float.__float__`` is the base method, so a float subclass that overrides
-    ``__float__`` or ``__eq__`` still yields its own plain value.
-    """
-    if isinstance(x, float):
-        v = float.__float__(x)
-    elif isinstance(x, int):
-        try:
-            v = int.__float__(x)
-        except OverflowError:
-            return "an integer too large for a float"
-    else:
-        return "None" if x is None else f"a {type(x).__name__} object, not a number"
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "infinity" if v > 0 else "-infinity"
-    return v
 
 
 def _plain(x):
@@ -69,39 +53,25 @@ def _equal_data_is_same_node(value_class) -> bool:
         return False
 
 
-# Packages a notebook uses only to show things: a cell failing to import one is skipped.
-_DISPLAY_PACKAGES = frozenset({"graphviz", "matplotlib", "IPython", "ipywidgets", "seaborn",
-                               "plotly", "pydot", "PIL", "tqdm"})
+class NotDecodable(Exception):
+    """A source file whose bytes are not in its encoding: the message says where and what to do."""
 
 
-def _display_failure(exc: BaseException, missing: dict):
-    """Why a notebook cell may be skipped (a display package missing), or None."""
-    if isinstance(exc, ImportError):
-        package = (getattr(exc, "name", None) or "").partition(".")[0]
-        if package in _DISPLAY_PACKAGES:
-            return f"it needs {package}, which is not installed where the grader runs"
+def _undecodable(exc: SyntaxError, filename: str, source: bytes):
+    """A NotDecodable for a SyntaxError that is a decoding error, else None."""
+    import re
+    import tokenize
+    from io import BytesIO
+    found = re.search(r"can't decode byte (0x[0-9a-fA-F]{2})", str(exc.msg))
+    if not found:
         return None
-    return missing.get(getattr(exc, "name", None))
-
-
-def _top_level_names(text: str) -> set:
-    """The names a cell binds at its top level (imports, defs, classes, assignments)."""
-    import ast
     try:
-        tree = ast.parse(text)
+        encoding = tokenize.detect_encoding(BytesIO(source).readline)[0]
     except SyntaxError:
-        return set()
-    names = set()
-    for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).partition(".")[0] for a in node.names if a.name != "*")
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.With)):
-            for target in ast.walk(node):
-                if isinstance(target, ast.Name) and isinstance(target.ctx, ast.Store):
-                    names.add(target.id)
-    return names
+        encoding = "utf-8"
+    named = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else f"{encoding} (its coding line)"
+    return NotDecodable(f"{filename}, line {exc.lineno}: byte {found.group(1)[:2]}{found.group(1)[2:].upper()} "
+                        f"is not {named}: save the file as UTF-8")
 
 
 class Worker:
@@ -113,8 +83,10 @@ class Worker:
         self.forbidden: frozenset[str] = frozenset()
         self.seen_forbidden: list[str] = []
         self.cell_files: dict[str, str] = {}
-        self.load_warnings: list[str] = []  # notebook cells skipped for want of a display package
+        self.load_warnings: list[str] = []  # notebook cells skipped, patches of the worker's modules
         self.secrets: tuple = ()            # folders of the grader's answers (reference, rubrics)
+        self.context: dict = {}             # what is running now, for the watchdog's report
+        self.watch = _honest.Watch()        # the watched modules before any student code
 
     # -- requests ----------------------------------------------------------
     def handle(self, request: dict) -> dict:
@@ -135,12 +107,21 @@ class Worker:
                 if "same_as" in source:  # one notebook holding several files
                     module = sys.modules[name] = self.modules[source["same_as"]]
                 elif "cells" in source:
-                    module = self._exec_cells(name, source["cells"])
+                    module = self._exec_cells(name, source)
                 else:
+                    self.context["file"] = source["file"]
                     module = self._import_file(name, source["file"])
+            except NotDecodable as exc:   # one message, with the line and what to do
+                return self._answer({"error": {"type": "SyntaxError", "message": str(exc), "where": name}})
+            except _cells.MissingNames as exc:
+                return self._answer({"error": {"type": "MissingEntry", "message": str(exc)[:_MESSAGE_CHARS * 3],
+                                               "where": name}})
             except BaseException as exc:  # SystemExit and KeyboardInterrupt too
                 return self._answer({"error": self.describe(exc, f"importing {source.get('file', name)}")})
             self.modules[name] = module
+        patched = self.watch.changed()
+        if patched:
+            self.load_warnings.append(_honest.warning(patched))
         entry = request.get("entry")
         if entry:  # a submission without the class to grade cannot be graded at all
             found = self.resolve(entry)
@@ -153,10 +134,12 @@ class Worker:
         if isinstance(value_class, dict):
             return self._answer({"error": value_class})
         backward = request.get("backward", True)
-        results = [self.run_graph(_graph.Graph.from_json(g), value_class, backward,
-                                  request.get("locate", False))
-                   for g in request["graphs"]]
-        gc.collect()
+        results = []
+        for index, g in enumerate(request["graphs"]):
+            self.context["graph"] = index
+            results.append(self.run_graph(_graph.Graph.from_json(g), value_class, backward,
+                                          request.get("locate", False)))
+        _collect()
         answer = {"results": results}
         if request.get("locate", False):
             answer["methods"] = self.methods(value_class)
@@ -179,11 +162,13 @@ class Worker:
     def run_graph(self, g, value_class, backward: bool, locate: bool) -> dict:
         at = [0]
         names = g.names()
+        self.context["phase"], self.context["at"] = "building", at
         try:
             values = _graph.build(g, value_class, at)
         except BaseException as exc:
             return {"error": self.describe(exc, f"building {names[at[0]]}", node=at[0])}
         if backward and g.nodes:
+            self.context["phase"] = "backward"
             try:
                 values[-1].backward()
             except BaseException as exc:
@@ -221,39 +206,39 @@ class Worker:
         return getattr(module, attr)
 
     def _import_file(self, name: str, filename: str) -> types.ModuleType:
-        path = os.path.join(self.folder, filename)
-        with open(path, encoding="utf-8") as f:
+        """Compile from bytes, as ``import`` does: a BOM, a PEP 263 coding line, CRLF."""
+        path = _join(self.folder, filename)
+        with open(path, "rb") as f:
             source = f.read()
-        code = compile(source, path, "exec")
+        try:
+            code = compile(source, path, "exec")
+        except SyntaxError as exc:
+            raise _undecodable(exc, filename, source) or exc
         return self._exec_module(name, path, [code])
 
-    def _exec_cells(self, name: str, cells: list) -> types.ModuleType:
-        """Run a notebook's cells in order; a cell that fails only for want of a display
-        package (graphviz, matplotlib) is skipped with a warning, and so is a later cell
-        that fails on a name such a skipped cell would have defined."""
-        module = self._exec_module(name, os.path.join(self.folder, name + ".ipynb"), [])
-        missing = {"display": "display() exists only in Jupyter",
-                   "get_ipython": "get_ipython() exists only in Jupyter"}
-        for index, text in cells:
-            filename = f"<cell {index}>"
-            self.cell_files[filename] = text
-            code = compile(text, filename, "exec")
-            try:
-                exec(code, module.__dict__)
-            except (ImportError, NameError) as exc:
-                why = _display_failure(exc, missing)
-                if why is None:
-                    raise
-                skipped = _top_level_names(text)
-                for bound in skipped:
-                    missing.setdefault(bound, f"it uses {bound}, defined in cell {index}, which was skipped")
-                lost = f" (not defined: {', '.join(sorted(skipped))})" if skipped else ""
-                self.load_warnings.append(f"cell {index} skipped: {why}{lost}; "
-                                          "the rest of the notebook was graded")
+    def _exec_cells(self, name: str, source: dict) -> types.ModuleType:
+        """Run a notebook's cells as "Run All" would (``harness.worker.cells``)."""
+        file = source.get("file")
+        path = _join(self.folder, file) if type(file) is str else None  # a .py exported from Jupyter
+        module = self._exec_module(name, path or _join(self.folder, name + ".ipynb"), [])
+        names = [n for n in source.get("names", ()) if type(n) is str]
+        try:
+            self.load_warnings.extend(_cells.run_cells(
+                self, module, source["cells"], names, lambda index: path or f"<cell {index}>"))
+        finally:
+            self.cell_files.pop(path, None)   # an exported file's lines are its own: value.py, line 40
         return module
 
+    def take_forbidden(self, since: int) -> list:
+        """Forbidden packages a notebook cell tried to import since ``since``: a warning, not a
+        failure (the import was refused, the cell skipped). Reads of the grader's files stay failures."""
+        tried = self.seen_forbidden[since:]
+        blocked = sorted({n.partition(".")[0] for n in tried if n.partition(".")[0] in self.forbidden})
+        self.seen_forbidden[since:] = [n for n in tried if n.partition(".")[0] not in self.forbidden]
+        return blocked
+
     def _exec_module(self, name: str, path: str, codes: list) -> types.ModuleType:
-        module = types.ModuleType(name)
+        module = _module_type(name)
         module.__file__ = path
         sys.modules[name] = module
         for code in codes:
@@ -270,8 +255,8 @@ class Worker:
         if node is not None:
             record["node"] = node
         if isinstance(exc, SyntaxError) and exc.filename:
-            record["file"], record["line"] = os.path.basename(exc.filename), exc.lineno
-        for frame, line in traceback.walk_tb(exc.__traceback__):
+            record["file"], record["line"] = _basename(exc.filename), exc.lineno
+        for frame, line in _walk_tb(exc.__traceback__):
             filename = frame.f_code.co_filename
             if self._is_student_file(filename):
                 record["file"], record["line"] = self._display_name(filename), line
@@ -284,13 +269,13 @@ class Worker:
             return None
         if self._is_student_file(code.co_filename):
             return [self._display_name(code.co_filename), code.co_firstlineno, True]
-        return [os.path.basename(code.co_filename), code.co_firstlineno, False]
+        return [_basename(code.co_filename), code.co_firstlineno, False]
 
     def _is_student_file(self, filename: str) -> bool:
         return filename in self.cell_files or filename.startswith(self.folder + os.sep)
 
     def _display_name(self, filename: str) -> str:
-        return filename if filename in self.cell_files else os.path.relpath(filename, self.folder)
+        return filename if filename in self.cell_files else _relpath(filename, self.folder)
 
     def _answer(self, response: dict) -> dict:
         if self.seen_forbidden:
@@ -332,26 +317,51 @@ def main() -> None:
     worker = Worker(folder)
     spec = _protocol.parse(sys.argv[3].encode()) if len(sys.argv) > 3 else {}
     worker.secrets = tuple(os.path.realpath(p) for p in spec.get("secrets", ()))
-    # The submission finds no harness on sys.path (only modules already loaded use it).
-    harness_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    sys.path[:] = [p for p in sys.path if p != harness_parent]
-    # The harness's own modules leave sys.modules, so that importing them from
-    # the submission goes through the guard like any other forbidden import.
-    for name in [m for m in sys.modules if m == "harness" or m.startswith("harness.")]:
-        del sys.modules[name]
+    _hide_harness()
     sys.meta_path.insert(0, worker)
     sys.addaudithook(worker.audit)
     sys.path[:0] = [folder]
     sys.argv = [os.path.join(folder, "value.py")]
-    read_frame, write_frame = _protocol.read_frame, _protocol.write_frame
+    read_frame, write_frame, closed = _protocol.read_frame, _protocol.write_frame, _protocol.ChannelClosed
+    watchdog = Watchdog(lambda message: write_frame(response_fd, message),
+                        worker._is_student_file, worker._display_name)
+    watchdog.context = worker.context
     while True:
         try:
             request = read_frame(request_fd)
-        except _protocol.ChannelClosed:
+        except closed:
             return
-        if request.get("op") == "exit":
+        if type(request) is not dict or request.get("op") == "exit":
             return
-        write_frame(response_fd, worker.handle(request))
+        worker.context.clear()
+        watchdog.arm(request.get("watchdog"))
+        if not watchdog.answer(worker.handle(request)):
+            return   # the watchdog reported this request as hung: the grader kills the worker
+
+
+def _hide_harness() -> None:
+    """Take the harness out of the submission's reach before it runs.
+
+    The bootstrap put the harness's parent folder first on ``sys.path``. In a
+    source checkout (an editable install) that folder is the repository,
+    holding ``reference/`` and ``graders/``: it leaves ``sys.path``. In a wheel
+    install it is site-packages, which numpy and the rest also need: it stays,
+    and the harness is kept out by the import guard (``harness`` is forbidden)
+    and by the layers, which hide ``harness.reference`` and ``harness.graders``.
+    Every builtin is pinned into the harness modules first, and the modules
+    leave ``sys.modules``, so that importing them goes through the guard.
+    """
+    import site
+    harness_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    site_dirs = {os.path.realpath(p) for p in site.getsitepackages()}
+    if sys.path and sys.path[0] == harness_parent:
+        del sys.path[0]   # the bootstrap's own entry
+    if os.path.realpath(harness_parent) not in site_dirs:
+        sys.path[:] = [p for p in sys.path if p != harness_parent]
+    harness_modules = [m for m in sys.modules if m == "harness" or m.startswith("harness.")]
+    _honest.pin_builtins([sys.modules[m] for m in harness_modules])
+    for name in harness_modules:
+        del sys.modules[name]
 
 
 if __name__ == "__main__":
