@@ -1,17 +1,28 @@
-"""How fast micrograde grades: the figures the README quotes.
+"""How fast micrograde grades: the targets of issue 14, measured, beside the peers.
 
 A script, not a test (pytest collects ``test_*.py`` only, and speed is never
-asserted in tests): ``python tests/benchmark.py [--runs 5]``. Every figure is
-the median of several runs of the real ``grade`` command in a subprocess, so
-interpreter start-up and imports are included, as a student would see them.
+asserted in tests): ``python tests/benchmark.py [--runs 3] [--json FILE]``.
+Every figure is the median of several runs of the real ``grade`` command in a
+subprocess, so interpreter start-up and imports are included, as a student
+would see them.
+
+The peers run in the same benchmark run, on the same machine and engine:
+micrograd's own test suite (pytest + PyTorch, ``tests/peers/micrograd_suite.py``)
+and Otter-Grader without Docker (``otter run`` on ``tests/peers/otter/``).
+They live in a venv under ``~/.cache/micrograde-bench`` (or
+$MICROGRADE_BENCH_CACHE), installed from PyPI on the first run and reused;
+when they cannot be installed (no network) or run, their rows say why and the
+benchmark goes on without them.
 
 Each benchmark is one small function returning a ``Figure``; add new ones to
-``BENCHMARKS`` (bulk grading, notebooks, ...).
+``BENCHMARKS``.
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -19,58 +30,120 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 CORPUS = TESTS / "corpus"
+PEERS = TESTS / "peers"
+CACHE = Path(os.environ.get("MICROGRADE_BENCH_CACHE", Path.home() / ".cache" / "micrograde-bench"))
+CORRECT_04 = CORPUS / "correct" / "kahn_order.py"
+
+
+class Skip(Exception):
+    """A figure that cannot be had on this machine; the message says why."""
 
 
 @dataclass
 class Figure:
     name: str
-    value: float          # the median
-    unit: str             # "s" (lower is better), or a rate such as "graphs/s" (higher is better)
-    target: float | None
-    runs: list
-    cpu: float | None = None   # median CPU seconds of grade and its workers: steadier on a busy machine
+    value: float | None          # the median; None when the row was skipped
+    unit: str                    # "s" (lower is better), a rate (higher is better), or "points"
+    target: float | None         # absolute, or a ratio to the peer when ``peer`` is set
+    runs: list = field(default_factory=list)
+    cpu: float | None = None     # median CPU seconds of grade and its workers: steadier on a busy machine
+    peer: str | None = None      # the peer the target is a ratio to
+    peer_value: float | None = None   # the peer's median seconds in this run; None: skipped
+    note: str = ""               # why a row or its peer was skipped, or what was found
+    passed: bool | None = None   # a correctness row's verdict
+    goal: str = ""               # the target in words, for a row without a number to reach
+
+    @property
+    def ratio(self) -> float | None:
+        return self.value / self.peer_value if self.value is not None and self.peer_value else None
 
     @property
     def met(self) -> bool | None:
-        if self.target is None:
-            return None
+        if self.passed is not None or self.value is None or self.target is None:
+            return self.passed
+        if self.peer:
+            return None if self.ratio is None else self.ratio <= self.target
         return self.value <= self.target if self.unit == "s" else self.value >= self.target
 
-    def line(self) -> str:
-        shown = f"{self.value:.2f} s" if self.unit == "s" else f"{self.value:,.0f} {self.unit}"
-        spread = ", ".join(f"{r:.2f}" if self.unit == "s" else f"{r:,.0f}" for r in self.runs)
-        target = ""
-        if self.target is not None:
-            sign = "<=" if self.unit == "s" else ">="
-            target = f"  target {sign} {self.target:g}: {'met' if self.met else 'MISSED'}"
-        cpu = f", cpu {self.cpu:.2f} s" if self.cpu is not None else ""
-        return f"{self.name:<44} {shown:>16}  (runs: {spread}{cpu}){target}"
+    def cells(self) -> list:
+        if self.value is None:
+            measured = "skipped"
+        elif self.unit == "s":
+            measured = f"{self.value:.2f} s" + (f" (cpu {self.cpu:.2f})" if self.cpu is not None else "")
+        else:
+            measured = f"{self.value:,.0f} {self.unit}"
+        peer = ratio = "-"
+        if self.peer:
+            peer = f"{self.peer} {self.peer_value:.2f} s" if self.peer_value else f"{self.peer}: skipped"
+            ratio = f"{self.ratio:.2f}x" if self.ratio is not None else "-"
+        if self.goal or self.target is None:
+            target = self.goal or "-"
+        elif self.peer:
+            target = f"<= {self.target:g}x"
+        else:
+            target = f"{'<=' if self.unit == 's' else '>='} {self.target:g} {self.unit}"
+        verdict = {True: "met", False: "MISSED", None: "-"}[self.met]
+        return [self.name, measured, peer, ratio, target, verdict]
 
 
+# -- running things ----------------------------------------------------------
 def grade_command() -> list:
     beside = Path(sys.executable).with_name("grade")
     return [str(beside)] if beside.is_file() else ["grade"]
 
 
-def run_grade(args: list, cwd: Path) -> tuple:
-    """(wall seconds, CPU seconds, exit status, stdout) of one ``grade`` run.
+def run(command: list, cwd: Path, env: dict | None = None) -> tuple:
+    """(wall seconds, CPU seconds, exit status, stdout, stderr) of one command.
 
-    CPU time counts ``grade`` and every worker it started and reaped.
+    CPU time counts the command and every process it started and reaped.
     """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run(grade_command() + [str(a) for a in args], cwd=cwd, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL)
+    proc = subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, env=None if env is None else {**os.environ, **env})
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, proc.returncode, proc.stdout
+    return wall, cpu, proc.returncode, proc.stdout, proc.stderr
+
+
+def timed(name: str, command: list, statuses: tuple, runs: int, cwd: Path, env: dict | None = None,
+          failure: type = SystemExit) -> tuple:
+    """(median wall, runs, median CPU, last stdout) of ``command``; its status must be one of ``statuses``.
+
+    Otherwise ``failure`` is raised: SystemExit for grade (the benchmark stops), Skip for a peer.
+    """
+    times, cpus = [], []
+    for _ in range(runs):
+        seconds, cpu, status, out, err = run(command, cwd, env)
+        if status not in statuses:
+            raise failure(f"{name}: exited {status}, expected {statuses}: {(out + err).strip()[-1500:]}")
+        times.append(seconds)
+        cpus.append(cpu)
+    return statistics.median(times), times, statistics.median(cpus), out
+
+
+def grade_figure(name: str, args: list, statuses: tuple, runs: int, work: Path, target: float,
+                 peer: str | None = None, peer_time=None) -> Figure:
+    """A timed ``grade`` run; with ``peer``, its target is a ratio to ``peer_time()``."""
+    median, times, cpu, _ = timed(name, grade_command() + args, statuses, runs, work)
+    return with_peer(Figure(name, median, "s", target, times, cpu, peer), peer_time)
+
+
+def with_peer(figure: Figure, peer_time) -> Figure:
+    """``figure`` with its peer's median seconds, or with a note saying why the peer was skipped."""
+    if figure.peer:
+        try:
+            figure.peer_value = peer_time()
+        except Skip as why:
+            figure.note = "; ".join(filter(None, [figure.note, f"{figure.peer} skipped: {why}"]))
+    return figure
 
 
 def exercise_folder(root: Path, exercise: str, source: Path) -> Path:
@@ -81,30 +154,187 @@ def exercise_folder(root: Path, exercise: str, source: Path) -> Path:
     return folder
 
 
-def wall_time(name: str, args: list, expect_status: int, runs: int, work: Path, target: float) -> Figure:
-    times, cpus = [], []
-    for _ in range(runs):
-        seconds, cpu, status, stdout = run_grade(args, work)
-        if status != expect_status:
-            raise SystemExit(f"{name}: grade exited {status}, expected {expect_status}:\n{stdout[:2000]}")
-        times.append(seconds)
-        cpus.append(cpu)
-    return Figure(name, statistics.median(times), "s", target, times, statistics.median(cpus))
+# -- the peers: one venv in the cache, set up once ---------------------------
+PEER_PACKAGES = {"micrograd": ["torch==2.13.0", "pytest", "micrograd"], "otter": ["otter-grader", "ipykernel"]}
+
+
+def peer_python(peer: str) -> Path:
+    """The cache venv's python with ``peer``'s packages, installing them on first use."""
+    venv = CACHE / "venv"
+    python = venv / "bin" / "python"
+    ready = venv / f".ready-{peer}"
+    if ready.is_file():
+        return python
+    if not python.is_file():
+        made = subprocess.run([sys.executable, "-m", "venv", venv], capture_output=True, text=True)
+        if made.returncode:
+            raise Skip(f"could not make a venv in {venv}: {made.stderr.strip()[-200:]}")
+    print(f"setting up {peer} in {venv} (once): pip install {' '.join(PEER_PACKAGES[peer])}", file=sys.stderr)
+    pip = subprocess.run([python, "-m", "pip", "install", "-q", "--retries", "1", "--timeout", "20",
+                          *PEER_PACKAGES[peer]], capture_output=True, text=True)
+    if pip.returncode:
+        errors = [line for line in pip.stderr.splitlines() if line.startswith("ERROR")] or ["?"]
+        raise Skip(f"pip install {' '.join(PEER_PACKAGES[peer])} failed (no network?): {errors[-1][:160]}")
+    ready.write_text(" ".join(PEER_PACKAGES[peer]) + "\n", encoding="utf-8")
+    return python
+
+
+class Peers:
+    """The peers' figures, each measured once per benchmark run (and reused by every row)."""
+
+    def __init__(self, runs: int, work: Path, enabled: bool):
+        self.runs, self.work, self.enabled = runs, work / "peers", enabled
+        self.work.mkdir()
+
+    @functools.cache
+    def micrograd(self) -> float:
+        """micrograd's two tests (pytest, against PyTorch) on the correct 04 engine, median seconds."""
+        if not self.enabled:
+            raise Skip("--no-peers")
+        python = peer_python("micrograd")
+        shutil.copyfile(PEERS / "micrograd_suite.py", self.work / "micrograd_suite.py")
+        command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "micrograd_suite.py"]
+        median, *_ = timed("micrograd's suite", command, (0,), self.runs, self.work,
+                           {"MICROGRADE_PEER_ENGINE": str(CORRECT_04)}, failure=Skip)
+        return median
+
+    @functools.cache
+    def otter(self) -> float:
+        """``otter run`` (no Docker) of one notebook against three OK-format tests, median seconds."""
+        if not self.enabled:
+            raise Skip("--no-peers")
+        otter = peer_python("otter").with_name("otter")
+        assignment = self.work / "otter"
+        shutil.copytree(PEERS / "otter", assignment)
+        made = subprocess.run([otter, "generate"], cwd=assignment, capture_output=True, text=True)
+        if made.returncode:
+            raise Skip(f"otter generate failed: {(made.stdout + made.stderr).strip()[-200:]}")
+        (assignment / "out").mkdir()
+        command = [otter, "run", "--no-logo", "-a", "autograder.zip", "-o", "out", "engine.ipynb"]
+        median, *_ = timed("otter run", command, (0,), self.runs, assignment, failure=Skip)
+        results = json.loads((assignment / "out" / "results.json").read_text(encoding="utf-8"))["tests"]
+        scores = {t["name"]: (t["score"], t["max_score"]) for t in results if "score" in t}   # not the summary
+        if len(scores) != 3 or any(score != top for score, top in scores.values()):
+            raise Skip(f"otter run did not pass its three tests: {scores}")
+        return median
 
 
 # -- the benchmarks --------------------------------------------------------
-def reference_run(runs: int, work: Path) -> Figure:
-    """``grade --reference`` on exercises 01-04: the instructor's check, must be full marks."""
-    return wall_time("grade --reference (01-04)", ["--reference", REPO / "exercises"], 0, runs, work, 2.0)
+def correct_04(runs: int, work: Path, peers: Peers) -> Figure:
+    """A correct 04 engine (Kahn's order), full marks, against micrograd's suite on the same engine."""
+    folder = exercise_folder(work / "correct", "04_engine", CORRECT_04)
+    return grade_figure("correct 04 (kahn_order.py)", [folder], (0,), runs, work, 0.33,
+                        "micrograd's suite", peers.micrograd)
 
 
-def failing_submission(runs: int, work: Path) -> Figure:
-    """04 with the assignment bug: finds the failures and shrinks them to b = a + a."""
+def assigning_04(runs: int, work: Path, peers: Peers) -> Figure:
+    """04 with the assignment bug: finds the failures, shrinks them and diagnoses them."""
     folder = exercise_folder(work / "assign", "04_engine", CORPUS / "buggy" / "assign_grad.py")
-    return wall_time("grade 04 with the assignment bug (shrinking)", [folder], 1, runs, work, 3.0)
+    return grade_figure("assigning 04 with diagnosis", [folder], (1,), runs, work, 1.0,
+                        "micrograd's suite", peers.micrograd)
 
 
-def throughput(runs: int, work: Path) -> Figure:
+def reference_run(runs: int, work: Path, peers: Peers) -> Figure:
+    """``grade --reference`` on exercises/: the instructor's check, must be full marks."""
+    return grade_figure("grade --reference (exercises/)", ["--reference", REPO / "exercises"], (0,), runs,
+                        work, 1.0)
+
+
+def lecture_notebook(runs: int, work: Path, peers: Peers) -> Figure:
+    """The lecture's lab book as 04, against Otter's run of one notebook with three tests.
+
+    Timed whatever it scores (its score is in the note); a crash of the grader stops the benchmark.
+    """
+    notebook = CORPUS / "learners" / "notebooks" / "lecture_lab_book.ipynb"
+    name = "lecture-style notebook as 04"
+    command = grade_command() + ["--exercise", "04_engine", "--format", "json", notebook]
+    median, times, cpu, stdout = timed(name, command, (0, 1), runs, work)
+    report = json.loads(stdout)
+    return with_peer(Figure(name, median, "s", 0.25, times, cpu, "Otter",
+                            note=f"{notebook.name} scored {report['score']}/{report['max_score']}"), peers.otter)
+
+
+def bulk_class(runs: int, work: Path, peers: Peers, size: int = 60, jobs: int = 2) -> Figure:
+    """``grade --bulk`` on a held-out-shaped class of 04 submissions: submissions per minute.
+
+    A third buggy (each with one misconception, so diagnosis runs), a few
+    hanging (in backward and at import, each waits out its limit), the rest
+    correct. Every submission is a distinct file (its number in a comment), so
+    nothing is skipped; each run starts from an empty output folder. Checks
+    that every submission has its row, then rates the whole run, start-up,
+    class report and all.
+    """
+    hanging = [TESTS / "hostile" / "infinite_loop_in_backward.py", TESTS / "hostile" / "infinite_loop_at_import.py"]
+    correct, buggy = sorted((CORPUS / "correct").glob("*.py")), sorted((CORPUS / "buggy").glob("*.py"))
+    n_hanging, n_buggy = max(2, size // 15), size // 3
+    n_correct = size - n_hanging - n_buggy
+    picks = ([correct[i % len(correct)] for i in range(n_correct)] + [buggy[i % len(buggy)] for i in range(n_buggy)]
+             + [hanging[i % len(hanging)] for i in range(n_hanging)])
+    subs = work / "class"
+    subs.mkdir()
+    for i, source in enumerate(picks):
+        (subs / f"s{i:03d}-{source.stem}.py").write_text(
+            source.read_text(encoding="utf-8") + f"\n# submission {i}\n", encoding="utf-8")
+    rates = []
+    for run_number in range(runs):
+        out = work / f"out{run_number}"
+        seconds, _, status, stdout, _ = run(grade_command() + ["--bulk", subs, "--exercise", "04_engine",
+                                                            "--jobs", jobs, "--output-dir", out], work)
+        rows = (out / "grades.csv").read_text(encoding="utf-8").splitlines()[1:] if status in (0, 3) else []
+        if status != 0 or len(rows) != size:
+            raise SystemExit(f"bulk: grade exited {status} with {len(rows)} rows for {size} submissions:\n"
+                             f"{stdout[:2000]}")
+        rates.append(size / seconds * 60)
+    # No CPU figure: the pool's processes are the forkserver's children, which getrusage does not see.
+    return Figure(f"bulk {size} ({n_correct} ok/{n_buggy} buggy/{n_hanging} hang), --jobs {jobs}",
+                  statistics.median(rates), "subs/min", 150, rates)
+
+
+def patched_worker_modules(runs: int, work: Path, peers: Peers) -> Figure:
+    """The engine that patches json.loads, math.isclose, operator.eq and builtins.abs at import.
+
+    A correctness row: it must keep its forward points and be named
+    missing-grad-seed (its backward never seeds the output's gradient).
+    """
+    name, goal = "patches json/math/operator/builtins", "forward points, missing-grad-seed"
+    wanted = ("json.loads", "math.isclose", "operator.eq", "builtins.abs")
+    candidates = [TESTS / "hostile" / "patches_worker_modules.py"] + sorted((TESTS / "hostile").glob("*.py"))
+    found = [p for p in candidates if p.is_file() and all(f"{w} =" in p.read_text(encoding="utf-8") for w in wanted)]
+    if not found:
+        return Figure(name, None, "points", None, goal=goal,
+                      note=f"{name} skipped: no file in tests/hostile/ patches {', '.join(wanted)} yet")
+    _, _, status, stdout, stderr = run(grade_command() + ["--exercise", "04_engine", "--format", "json", found[0]],
+                                       work)
+    if status not in (0, 1):
+        raise SystemExit(f"{name}: grade exited {status}:\n{stdout[-2000:]}{stderr[-2000:]}")
+    report = json.loads(stdout)
+    checks = {c["name"]: c for ex in report["exercises"] for c in ex["checks"]}
+    ids = sorted({d["id"] for c in checks.values() for d in c["diagnoses"]})
+    forward = checks.get("forward", {})
+    passed = bool(forward) and forward["score"] == forward["max_score"] and "missing-grad-seed" in ids
+    return Figure(name, report["score"], "points", None, passed=passed, goal=goal,
+                  note=f"{found[0].name}: {report['score']}/{report['max_score']}, forward "
+                       f"{forward.get('score')}/{forward.get('max_score')}, ids {', '.join(ids) or 'none'}")
+
+
+def worker_memory(runs: int, work: Path, peers: Peers) -> Figure:
+    """Peak resident memory of a correct 04 run's processes: an upper bound of one worker's.
+
+    ru_maxrss of RUSAGE_CHILDREN, read in a fresh interpreter after it ran one
+    ``grade``, is the largest of grade itself and every worker it reaped.
+    """
+    folder = exercise_folder(work / "memory", "04_engine", CORRECT_04)
+    probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    peaks = [int(run([sys.executable, "-c", probe, *grade_command(), folder], work)[3].split()[-1]) / 1024
+             for _ in range(runs)]
+    return Figure("peak memory per worker (upper bound)", statistics.median(peaks), "MiB", None, peaks,
+                  goal="(reported)",
+                  note="peak memory: ru_maxrss of RUSAGE_CHILDREN after one correct 04 run, the largest of "
+                       "grade and its workers, so an upper bound per worker")
+
+
+def throughput(runs: int, work: Path, peers: Peers) -> Figure:
     """Graphs judged per second of check time, on a passing submission of 01-04.
 
     Counted over generated checks only (the fixed, chain and fan-out checks
@@ -117,72 +347,45 @@ def throughput(runs: int, work: Path) -> Figure:
         exercise_folder(root, exercise, REPO / "reference" / "engine.py")
     rates = []
     for _ in range(runs):
-        _, _, status, stdout = run_grade(["--format", "json", root], work)
+        _, _, status, stdout, _ = run(grade_command() + ["--format", "json", root], work)
         if status != 0:
             raise SystemExit(f"throughput: the reference as a submission did not get full marks:\n{stdout[:2000]}")
         checks = [c for ex in json.loads(stdout)["exercises"] for c in ex["checks"]
                   if c["graphs_checked"] > 50]
         rates.append(sum(c["graphs_checked"] for c in checks) / sum(c["timing"]["seconds"] for c in checks))
-    return Figure("graphs checked per second (passing, 01-04)", statistics.median(rates), "graphs/s",
-                  2000, rates)
+    return Figure("graphs checked per second (passing 01-04)", statistics.median(rates), "graphs/s", 2000, rates)
 
 
-def bulk_class(runs: int, work: Path, size: int = 200, jobs: int = 2) -> Figure:
-    """``grade --bulk`` on a generated class of 04 submissions, ``--jobs 2``: submissions per minute.
-
-    The class cycles through the corpora: half correct engines, a third buggy
-    ones (each with one misconception, so diagnosis runs), the rest hostile
-    (crashes, hangs, floods, forks, forbidden imports). Every submission is a
-    distinct file (its number in a comment), so nothing is skipped; each run
-    starts from an empty output folder. Checks that every submission has its
-    row, then rates the whole run, start-up, class report and all.
-    """
-    correct = sorted((CORPUS / "correct").glob("*.py"))
-    buggy = sorted((CORPUS / "buggy").glob("*.py"))
-    hostile = sorted((TESTS / "hostile").glob("*.py"))
-    n_buggy, n_hostile = size // 3, size - size // 2 - size // 3
-    picks = ([correct[i % len(correct)] for i in range(size - n_buggy - n_hostile)]
-             + [buggy[i % len(buggy)] for i in range(n_buggy)] + [hostile[i % len(hostile)] for i in range(n_hostile)])
-    subs = work / "class"
-    subs.mkdir()
-    for i, source in enumerate(picks):
-        (subs / f"s{i:03d}-{source.stem}.py").write_text(
-            source.read_text(encoding="utf-8") + f"\n# submission {i}\n", encoding="utf-8")
-    rates = []
-    for run in range(min(runs, 1)):   # one run: 200 submissions are samples enough, and it takes minutes
-        out = work / f"out{run}"
-        seconds, _, status, stdout = run_grade(["--bulk", subs, "--exercise", "04_engine", "--jobs", jobs,
-                                                  "--output-dir", out], work)
-        rows = (out / "grades.csv").read_text(encoding="utf-8").splitlines()[1:] if status in (0, 3) else []
-        if status != 0 or len(rows) != size:
-            raise SystemExit(f"bulk: grade exited {status} with {len(rows)} rows for {size} submissions:\n"
-                             f"{stdout[:2000]}")
-        rates.append(size / seconds * 60)
-    # No CPU figure: the pool's processes are the forkserver's children, which getrusage does not see.
-    return Figure(f"grade --bulk, {size} mixed submissions, --jobs {jobs}", statistics.median(rates),
-                  "submissions/min", 100, rates)
+BENCHMARKS = [correct_04, assigning_04, reference_run, lecture_notebook, bulk_class, patched_worker_modules,
+              worker_memory, throughput]
 
 
-BENCHMARKS = [reference_run, failing_submission, throughput, bulk_class]
+def table(figures: list) -> str:
+    rows = [["target", "measured", "peer (same run)", "ratio", "target", ""]] + [f.cells() for f in figures]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 
 
 def main(argv: list | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="runs per figure; the median is shown (default 5)")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is shown (default 3)")
+    parser.add_argument("--json", metavar="FILE", type=Path, help="also write the figures to FILE as JSON")
+    parser.add_argument("--no-peers", action="store_true", help="do not set up or run micrograd's suite and Otter")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="micrograde-bench-"))
     try:
-        figures = [bench(args.runs, work) for bench in BENCHMARKS]
+        peers = Peers(args.runs, work, enabled=not args.no_peers)
+        figures = [bench(args.runs, work, peers) for bench in BENCHMARKS]
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    print(f"median of {args.runs} runs, Python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(table(figures))
+    for figure in figures:
+        if figure.note:
+            print(f"  - {figure.note}")
     if args.json:
-        print(json.dumps([{"name": f.name, "median": f.value, "unit": f.unit, "target": f.target,
-                           "runs": f.runs, "cpu_seconds": f.cpu} for f in figures], indent=2))
-    else:
-        print(f"median of {args.runs} runs, {sys.version.split()[0]}")
-        for figure in figures:
-            print(figure.line())
+        args.json.write_text(json.dumps([{**asdict(f), "ratio": f.ratio, "met": f.met} for f in figures], indent=2)
+                             + "\n", encoding="utf-8")
     return 0
 
 
