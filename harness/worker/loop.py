@@ -27,6 +27,8 @@ from harness.core import protocol as _protocol
 _MESSAGE_CHARS = 300
 _METHODS = ("backward", "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
             "__truediv__", "__rtruediv__", "__neg__", "__pow__", "exp", "tanh", "relu")
+_METHODS += tuple(dict.fromkeys(op.method for op in _graph.OPS_BY_NAME.values()   # log, sigmoid: from the table
+                                if op.method and op.method not in _METHODS))
 
 
 def to_number(x):
