@@ -62,7 +62,8 @@ def report_from_dict(d: dict) -> Report:
                          for x in c.get("diagnoses", [])]
             exercise.checks.append(CheckResult(c["name"], c["max_score"], bool(c["passed"]), diagnoses,
                                                c.get("description", ""), c.get("graphs_checked", 0),
-                                               c.get("timing", {}).get("seconds", 0.0)))
+                                               c.get("timing", {}).get("seconds", 0.0),
+                                               c.get("visibility", "visible")))
         report.exercises.append(exercise)
     return report
 

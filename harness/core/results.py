@@ -43,17 +43,22 @@ class CheckResult:
     description: str = ""
     graphs_checked: int = 0
     seconds: float = 0.0
+    visibility: str = "visible"    # the rubric's; a student's own report hides a check that is not visible
 
     @property
     def score(self) -> float:
         return self.max_score if self.passed else 0
+
+    @property
+    def hidden(self) -> bool:
+        return self.visibility != "visible"
 
     def to_dict(self) -> dict:
         return {"name": self.name, "score": _number(self.score), "max_score": _number(self.max_score),
                 "passed": self.passed, "description": self.description,
                 "graphs_checked": self.graphs_checked,
                 "diagnoses": [d.to_dict() for d in self.diagnoses],
-                "timing": {"seconds": round(self.seconds, 3)}}
+                "timing": {"seconds": round(self.seconds, 3)}, "visibility": self.visibility}
 
 
 @dataclass

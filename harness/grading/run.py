@@ -86,7 +86,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 failed.append(diagnose.FailedCheck(check.name, failure, _example(shown), shown[1:]))
             result.checks.append(CheckResult(
                 name=check.name, max_score=check.points, passed=failure is None,
-                description=check.description,
+                description=check.description, visibility=check.visibility,
                 graphs_checked=outcome.graphs_checked if outcome else 0,
                 seconds=time.monotonic() - started))
         if failed:
