@@ -147,6 +147,17 @@ def merge(parent: dict, child: dict, source: str, parent_name: str) -> dict:
     return out
 
 
+def complete_yaml(spec: str) -> str:
+    """A course's rubric (a marker, a folder or a file) as one complete YAML file, every
+    ``extends`` applied: what travels where the parent files do not (a Gradescope bundle)."""
+    path = Path(spec)
+    marker = path / "micrograde.yaml" if path.is_dir() else path
+    rubric = by_name_or_path(spec)   # validates it first
+    data = {k: v for k, v in resolved(marker, ()).items() if k not in COURSE_KEYS}
+    data.setdefault("exercise", rubric.name)
+    return f"# {rubric.name}: resolved from {spec} by micrograde\n" + yaml.safe_dump(data, sort_keys=False)
+
+
 def digest(data: dict) -> str:
     """A stable hash of a resolved rubric: what the reference's verdict is cached by."""
     text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
@@ -180,4 +191,5 @@ def _read(path: Path) -> dict:
     return data
 
 
-__all__ = ["COURSE_KEYS", "load", "load_marker", "by_name_or_path", "resolved", "merge", "digest"]
+__all__ = ["COURSE_KEYS", "load", "load_marker", "by_name_or_path", "resolved", "merge", "digest",
+           "complete_yaml"]
