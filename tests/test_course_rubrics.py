@@ -224,3 +224,26 @@ def test_the_scaffold_round_trip(tmp_path, grade):
     assert not any(c["passed"] for c in report(stub)["exercises"][0]["checks"])
     reference = grade("--reference", "--format", "json", folder)
     assert reference.returncode == 0, reference.stdout[-2000:] + reference.stderr
+
+
+def test_the_readme_lecture_course_gives_the_lecture_engine_full_marks(tmp_path, grade):
+    """The README's worked example, as written there: the lecture's Value (no relu, no
+    reflected - and /, a recursive sort) gets full marks on it."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    marker = readme.split("### A course that teaches the lecture")[1].split("```yaml\n")[1].split("```")[0]
+    run = grade("--format", "json", course(tmp_path / "lecture", marker, COURSES / "lecture_no_relu_rsub_rdiv.py"))
+    assert run.returncode == 0, run.stdout[-3000:]
+
+
+def test_the_gradescope_bundle_carries_the_course_rubric(tmp_path, grade):
+    folder = course(tmp_path / "repo", REPOSITORY_COURSE)
+    run = grade("init", "gradescope", "--exercise", folder, "--install", "micrograde", "--dir", tmp_path / "bundle")
+    assert run.returncode == 0, run.stderr
+    bundled = tmp_path / "bundle" / "micrograde-rubric.yaml"
+    assert "deep-chain" not in bundled.read_text() and "extends" not in bundled.read_text()
+    assert '"$ROOT/source/micrograde-rubric.yaml"' in (tmp_path / "bundle" / "run_autograder").read_text()
+    # the bundled file is a complete rubric: it grades as the folder does
+    student = tmp_path / "student.py"
+    student.write_text((COURSES / "micrograd_engine_no_exp_tanh.py").read_text(encoding="utf-8"))
+    graded = grade("--exercise", bundled, "--format", "json", student)
+    assert graded.returncode == 0 and report(graded)["exercises"][0]["max_score"] == 17, graded.stderr

@@ -187,7 +187,8 @@ def _read(path: Path) -> dict:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise RubricError(str(path), "(top level)", "must be a mapping of keys to values")
+        raise RubricError(str(path), "(top level)", "must be a mapping of keys to values, e.g. a line "
+                          "'exercise: 04_engine'")
     return data
 
 
