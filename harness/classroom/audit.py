@@ -19,7 +19,7 @@ from harness.diagnosis import catalogue
 from harness.diagnosis import models
 from harness.classroom import nn_audit
 from harness.diagnosis import nn_models
-from harness.grading import rubric as rubrics
+from harness.grading import course
 from harness.grading.exercise import Target, reference_folder
 from harness.grading.run import Options, grade_exercise
 from harness.diagnosis.models import LECTURE_STYLE, WRONG_DERIVATIVES, Defect, Model
@@ -52,7 +52,11 @@ def audit_models() -> list:
     for family in catalogue.FAMILIES:
         add(Defect("wrong-forward", family))
         add(Defect("wrong-derivative", family, next(iter(WRONG_DERIVATIVES.get(family, {})), "no-graph")))
-    for family in ("add", "mul", "tanh", "exp", "pow", "relu"):
+    for family in catalogue.COURSE_FAMILIES:   # log, sigmoid: every variant, in scope of a course's rubric only
+        add(Defect("wrong-forward", family))
+        for variant in WRONG_DERIVATIVES.get(family, {}):
+            add(Defect("wrong-derivative", family, variant))
+    for family in ("add", "mul", "tanh", "exp", "pow", "relu") + catalogue.COURSE_FAMILIES:
         add(Defect("grad-overwrite", family))
         add(Defect("missing-chain-rule", family))
     add(Defect("missing-grad-seed"))
@@ -118,7 +122,7 @@ class Row:
 def _grade_one(job) -> tuple:
     """Grade one model (or, with no source, the reference) on one exercise, in a child process."""
     rubric_path, source, options, key = job
-    rubric = rubrics.load(rubric_path)
+    rubric = course.by_name_or_path(rubric_path)   # a built-in rubric, or a course's (its marker)
     if source is not None:  # the models import harness.diagnosis.models: allowed here, and only here
         rubric = dataclasses.replace(rubric, forbidden_imports=tuple(
             m for m in rubric.forbidden_imports if m != "harness"))

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 
 from harness.diagnosis import nn_models
-from harness.grading import rubric as rubrics
+from harness.grading import course
 from harness.grading.exercise import Target
 from harness.grading.run import grade_exercise
 
@@ -39,7 +39,7 @@ def nn_work(targets: list, options) -> list:
 def grade_nn_one(job) -> tuple:
     """Grade one nn model on one exercise, in a child process: (key, exercise, failed, ids)."""
     rubric_path, defect, options, key = job
-    rubric = rubrics.load(rubric_path)
+    rubric = course.by_name_or_path(rubric_path)   # a built-in rubric, or a course's (its marker)
     folder = Path(tempfile.mkdtemp(prefix="micrograde-audit-nn-"))
     try:
         with resources.as_file(resources.files("harness.reference") / "engine.py") as engine:

@@ -65,7 +65,8 @@ def report_from_dict(d: dict) -> Report:
                                                c.get("timing", {}).get("seconds", 0.0),
                                                # a failed check's per-family credit
                                                earned=0.0 if c["passed"] else float(c.get("score", 0)),
-                                               families=dict(c.get("families", {}))))
+                                               families=dict(c.get("families", {})),
+                                               visibility=c.get("visibility", "visible")))
         report.exercises.append(exercise)
     return report
 

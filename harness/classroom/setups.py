@@ -29,14 +29,20 @@ from importlib import resources
 from pathlib import Path
 
 from harness.core.errors import ExitCode, UsageError
+from harness.classroom import scaffold
+from harness.grading import course
 from harness.grading.rubric import builtin_rubrics
 
 EXIT_OK = ExitCode.FULL_MARKS
+BUNDLED_RUBRIC = "micrograde-rubric.yaml"   # a course's rubric, in the Gradescope bundle
 
 
 def init_command(argv: list) -> int:
-    p = argparse.ArgumentParser(prog="grade init", description="Write a ready-made setup for a platform.")
-    sub = p.add_subparsers(dest="platform", required=True, metavar="{github,gradescope}")
+    if argv and argv[0] == "exercise":   # a course's exercise folder (harness.classroom.scaffold)
+        return scaffold.init_exercise_command(argv[1:])
+    p = argparse.ArgumentParser(prog="grade init", description="Write a ready-made setup for a platform, "
+                                "or (grade init exercise DIR --extends 04_engine) a course's exercise folder.")
+    sub = p.add_subparsers(dest="platform", required=True, metavar="{github,gradescope,exercise}")
     gh = sub.add_parser("github", help="a GitHub Classroom workflow for a student repository")
     gh.add_argument("--install", required=True, metavar="SPEC",
                     help="what pip installs the grader from, e.g. 'git+https://github.com/you/micrograde@v0.1.0'")
@@ -75,16 +81,19 @@ def init_github(root: Path, install: str, path: str, force: bool = False) -> Pat
 
 
 def init_gradescope(folder: Path, exercise: str, install: str | None, force: bool = False) -> Path:
-    if exercise not in builtin_rubrics():
-        raise UsageError(f"unknown exercise {exercise!r}; known: {', '.join(sorted(builtin_rubrics()))}")
+    course.by_name_or_path(exercise)   # a built-in name, or a course's rubric: validated now
     folder.mkdir(parents=True, exist_ok=True)
+    if exercise not in builtin_rubrics():   # a course's rubric travels in the bundle, resolved and complete
+        (folder / BUNDLED_RUBRIC).write_text(course.complete_yaml(exercise), encoding="utf-8")
+        exercise = f"$ROOT/source/{BUNDLED_RUBRIC}"
     if install is None:
         wheel = build_wheel(folder)
         install = f'"$SOURCE/{wheel.name}"'
     else:
         install = shlex.quote(install)
     _write(folder / "setup.sh", _template("setup.sh").replace("@INSTALL@", install), force, executable=True)
-    _write(folder / "run_autograder", _template("run_autograder").replace("@EXERCISE@", shlex.quote(exercise)),
+    quoted = f'"{exercise}"' if exercise.startswith("$ROOT/") else shlex.quote(exercise)
+    _write(folder / "run_autograder", _template("run_autograder").replace("@EXERCISE@", quoted),
            force, executable=True)
     return folder
 

@@ -112,6 +112,7 @@ def unreadable(rubric: Rubric, path: str, why: str, ident: str = "import-error",
     result = ExerciseResult(rubric.name, path, rubric.title)
     for check in rubric.checks:
         result.checks.append(CheckResult(check.name, check.points, False, description=check.description,
+                                         visibility=check.visibility,
                                          diagnoses=[Diagnosis(ident, why, title=title)]))
     return result
 

@@ -24,6 +24,8 @@ TANH_MAX = 6.0            # beyond this tanh is flat and hides wrong derivatives
 RELU_MIN_ABS = 0.1        # stay off the kink
 DIVISOR_MIN_ABS = 0.5     # no division near 0
 POWER_BASE_MIN = 0.25     # fractional powers need a positive base
+LOG_MIN = 0.2             # log only of positive inputs, away from 0 (1/x stays below 5)
+SIGMOID_MAX = 4.0         # beyond this sigmoid is flat (s(1-s) < 0.02) and hides wrong derivatives
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,13 @@ class Op:
     ``apply`` builds the result from engine objects; ``forward`` and
     ``derivative`` work on floats: ``derivative(x, y_or_k, out)`` returns the
     local derivative with respect to each Value input, in order.
+
+    What the catalogue, the models and the worker need to name an operation is
+    here too, per row: ``method`` (the Python method that computes it:
+    ``__add__``, ``log``), ``symbol`` (how a message names the family:
+    "`log()`") and ``says`` (its local derivative in words). They default to
+    what the row's family already has elsewhere, so rows added later need only
+    fill them in.
     """
 
     name: str
@@ -48,6 +57,9 @@ class Op:
     derivative: Callable[[float, float | None, float], tuple]
     valid: Callable[[float, float | None], bool]
     constants: tuple = ()
+    method: str = ""
+    symbol: str = ""
+    says: str = ""
 
     @property
     def arity(self) -> int:
@@ -79,50 +91,91 @@ _NUMBERS = (2.0, 3.0, -1.0, 0.5, -2.0, 1.5)
 
 OPS: tuple[Op, ...] = (
     Op("add", "add", "{a} + {b}", "values", lambda a, b: a + b,
-       lambda x, y: x + y, lambda x, y, o: (1.0, 1.0), _always),
+       lambda x, y: x + y, lambda x, y, o: (1.0, 1.0), _always,
+       method="__add__", symbol="`+`",
+       says="1 for both inputs"),
     Op("add_num", "add", "{a} + {k}", "number-right", lambda a, k: a + k,
-       lambda x, k: x + k, lambda x, k, o: (1.0,), _always, _NUMBERS),
+       lambda x, k: x + k, lambda x, k, o: (1.0,), _always, _NUMBERS,
+       method="__add__"),
     Op("radd", "add", "{k} + {a}", "number-left", lambda a, k: k + a,
-       lambda x, k: k + x, lambda x, k, o: (1.0,), _always, _NUMBERS),
+       lambda x, k: k + x, lambda x, k, o: (1.0,), _always, _NUMBERS,
+       method="__radd__"),
     Op("mul", "mul", "{a} * {b}", "values", lambda a, b: a * b,
-       lambda x, y: x * y, lambda x, y, o: (y, x), _always),
+       lambda x, y: x * y, lambda x, y, o: (y, x), _always,
+       method="__mul__", symbol="`*`",
+       says="the *other* input's data"),
     Op("mul_num", "mul", "{a} * {k}", "number-right", lambda a, k: a * k,
-       lambda x, k: x * k, lambda x, k, o: (k,), _always, _NUMBERS),
+       lambda x, k: x * k, lambda x, k, o: (k,), _always, _NUMBERS,
+       method="__mul__"),
     Op("rmul", "mul", "{k} * {a}", "number-left", lambda a, k: k * a,
-       lambda x, k: k * x, lambda x, k, o: (k,), _always, _NUMBERS),
+       lambda x, k: k * x, lambda x, k, o: (k,), _always, _NUMBERS,
+       method="__rmul__"),
     Op("sub", "sub", "{a} - {b}", "values", lambda a, b: a - b,
-       lambda x, y: x - y, lambda x, y, o: (1.0, -1.0), _always),
+       lambda x, y: x - y, lambda x, y, o: (1.0, -1.0), _always,
+       method="__sub__", symbol="`-`",
+       says="1 for the left input and -1 for the right one"),
     Op("sub_num", "sub", "{a} - {k}", "number-right", lambda a, k: a - k,
-       lambda x, k: x - k, lambda x, k, o: (1.0,), _always, _NUMBERS),
+       lambda x, k: x - k, lambda x, k, o: (1.0,), _always, _NUMBERS,
+       method="__sub__"),
     Op("rsub", "sub", "{k} - {a}", "number-left", lambda a, k: k - a,
-       lambda x, k: k - x, lambda x, k, o: (-1.0,), _always, _NUMBERS),
+       lambda x, k: k - x, lambda x, k, o: (-1.0,), _always, _NUMBERS,
+       method="__rsub__"),
     Op("neg", "neg", "-{a}", "unary", lambda a, k=None: -a,
-       lambda x, k=None: -x, lambda x, k, o: (-1.0,), _always),
+       lambda x, k=None: -x, lambda x, k, o: (-1.0,), _always,
+       method="__neg__", symbol="unary `-`",
+       says="-1"),
     Op("div", "div", "{a} / {b}", "values", lambda a, b: a / b,
        lambda x, y: x / y, lambda x, y, o: (1.0 / y, -x / (y * y)),
-       lambda x, y: _divisor_ok(y)),
+       lambda x, y: _divisor_ok(y),
+       method="__truediv__", symbol="`/`",
+       says="1/b for a and -a/b**2 for b"),
     Op("div_num", "div", "{a} / {k}", "number-right", lambda a, k: a / k,
-       lambda x, k: x / k, lambda x, k, o: (1.0 / k,), _always, (2.0, 4.0, -0.5, 3.0)),
+       lambda x, k: x / k, lambda x, k, o: (1.0 / k,), _always, (2.0, 4.0, -0.5, 3.0),
+       method="__truediv__"),
     Op("rdiv", "div", "{k} / {a}", "number-left", lambda a, k: k / a,
        lambda x, k: k / x, lambda x, k, o: (-k / (x * x),),
-       lambda x, k: _divisor_ok(x), _NUMBERS),
+       lambda x, k: _divisor_ok(x), _NUMBERS,
+       method="__rtruediv__"),
     Op("pow", "pow", "{a} ** {k}", "power", lambda a, k: a ** k,
        lambda x, k: x ** k, lambda x, k, o: (k * x ** (k - 1),), _pow_ok,
-       (2.0, 3.0, -1.0, 0.5, -2.0, 1.5)),
+       (2.0, 3.0, -1.0, 0.5, -2.0, 1.5),
+       method="__pow__", symbol="`**`",
+       says="k * a**(k-1)"),
     Op("exp", "exp", "{a}.exp()", "unary", lambda a, k=None: a.exp(),
        lambda x, k=None: math.exp(x), lambda x, k, o: (o,),
-       lambda x, k=None: x <= EXP_MAX),
+       lambda x, k=None: x <= EXP_MAX,
+       method="exp", symbol="`exp()`",
+       says="exp(a), the output's data"),
     Op("tanh", "tanh", "{a}.tanh()", "unary", lambda a, k=None: a.tanh(),
        lambda x, k=None: math.tanh(x), lambda x, k, o: (1.0 - o * o,),
-       lambda x, k=None: abs(x) <= TANH_MAX),
+       lambda x, k=None: abs(x) <= TANH_MAX,
+       method="tanh", symbol="`tanh()`",
+       says="1 - tanh(a)**2, from the output's data"),
     Op("relu", "relu", "{a}.relu()", "unary", lambda a, k=None: a.relu(),
        lambda x, k=None: x if x > 0 else 0.0,
        lambda x, k, o: (1.0 if x > 0 else 0.0,),
-       lambda x, k=None: abs(x) >= RELU_MIN_ABS),
+       lambda x, k=None: abs(x) >= RELU_MIN_ABS, method="relu", symbol="`relu()`",
+       says="1 where the input is positive, else 0"),
+    # Not in the built-in exercises' ops: a course adds them (EurekaLabsAI/micrograd has log).
+    Op("log", "log", "{a}.log()", "unary", lambda a, k=None: a.log(),
+       lambda x, k=None: math.log(x), lambda x, k, o: (1.0 / x,),
+       lambda x, k=None: x >= LOG_MIN, method="log", symbol="`log()`",
+       says="1/a, from the input's data (not from the output's)"),
+    Op("sigmoid", "sigmoid", "{a}.sigmoid()", "unary", lambda a, k=None: a.sigmoid(),
+       lambda x, k=None: 1.0 / (1.0 + math.exp(-x)), lambda x, k, o: (o * (1.0 - o),),
+       lambda x, k=None: abs(x) <= SIGMOID_MAX, method="sigmoid", symbol="`sigmoid()`",
+       says="s * (1 - s), where s = sigmoid(a) is the output's data"),
 )
 
 OPS_BY_NAME: dict[str, Op] = {op.name: op for op in OPS}
 FAMILIES: tuple[str, ...] = tuple(dict.fromkeys(op.family for op in OPS))
+# Families the built-in exercises use; the others (log, sigmoid) only a course's rubric adds.
+BUILTIN_FAMILIES: tuple[str, ...] = ("add", "mul", "sub", "neg", "div", "pow", "exp", "tanh", "relu")
+
+
+def family_field(family: str, name: str) -> str:
+    """The first non-empty ``name`` field (method, symbol, says) of the family's rows."""
+    return next((getattr(op, name) for op in OPS if op.family == family and getattr(op, name)), "")
 
 
 # Names for the row of a family that reads two Values and no plain number.

@@ -52,17 +52,22 @@ class CheckResult:
     earned: float = 0.0
     # family -> "passed", or the id that cost it its share ("missing-operation").
     families: dict = field(default_factory=dict)
+    visibility: str = "visible"    # the rubric's; a student's own report hides a check that is not visible
 
     @property
     def score(self) -> float:
         return self.max_score if self.passed else self.earned
+
+    @property
+    def hidden(self) -> bool:
+        return self.visibility != "visible"
 
     def to_dict(self) -> dict:
         d = {"name": self.name, "score": _number(self.score), "max_score": _number(self.max_score),
              "passed": self.passed, "description": self.description,
              "graphs_checked": self.graphs_checked,
              "diagnoses": [d.to_dict() for d in self.diagnoses],
-             "timing": {"seconds": round(self.seconds, 3)}}
+             "timing": {"seconds": round(self.seconds, 3)}, "visibility": self.visibility}
         if self.families:
             d["families"] = dict(self.families)
         return d

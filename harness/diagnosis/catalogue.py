@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.core import ops as _ops
+
 FAMILIES = ("add", "mul", "sub", "neg", "div", "pow", "exp", "tanh", "relu")
 SYMBOL = {"add": "`+`", "mul": "`*`", "sub": "`-`", "neg": "unary `-`", "div": "`/`",
           "pow": "`**`", "exp": "`exp()`", "tanh": "`tanh()`", "relu": "`relu()`"}
@@ -146,3 +148,17 @@ GENERIC_TITLES = {
     "gradient-mismatch": "A gradient is wrong",
     "forbidden-import": "A forbidden package was imported",
 }
+
+
+# Operations only a course's rubric adds (log, sigmoid): their texts come from the
+# operation table (harness.core.ops), so a row added there needs no edit here.
+COURSE_FAMILIES = tuple(f for f in _ops.FAMILIES if f not in FAMILIES)
+for _family in COURSE_FAMILIES:
+    SYMBOL.setdefault(_family, _ops.family_field(_family, "symbol") or f"`{_family}`")
+    DERIVATIVE.setdefault(_family, _ops.family_field(_family, "says") or "the operation's derivative")
+
+
+def course_ids() -> list:
+    """The per-operation ids of the operations only a course adds (``wrong-derivative-log``, ...):
+    diagnosed where a course's rubric has them in scope; not among ``all_ids()``."""
+    return [f"{e}-{f}" for f in COURSE_FAMILIES for e in ("wrong-derivative", "wrong-forward")]

@@ -29,6 +29,8 @@ _NOT_ANALYSED = {"not-implemented", "import-error", "timeout", "resource-limit",
                  "forbidden-import"}
 _METHOD = {"add": "__add__", "mul": "__mul__", "sub": "__sub__", "div": "__truediv__",
            "neg": "__neg__", "pow": "__pow__", "exp": "exp", "tanh": "tanh", "relu": "relu"}
+_METHOD.update({op.family: op.method for op in OPS_BY_NAME.values()   # rows a course adds
+                if op.method and op.family not in _METHOD})
 _REFLECTED = {"add": "__radd__", "mul": "__rmul__", "sub": "__rsub__", "div": "__rtruediv__"}
 _LARGE = 1500         # graphs larger than this (the 5,000 chain) attribute, not search
 PROBE_SECONDS = 10.0

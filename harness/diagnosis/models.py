@@ -215,8 +215,13 @@ def model_class(model: Model, flip: int = 0) -> type:
     Value.exp = lambda self: apply("exp", [self])
     Value.tanh = lambda self: apply("tanh", [self])
     Value.relu = lambda self: apply("relu", [self])
+    for op in OPS_BY_NAME.values():   # the methods of rows a course adds (log, sigmoid)
+        if op.operand == "unary" and op.method and not hasattr(Value, op.method):
+            setattr(Value, op.method, (lambda row: lambda self: apply(row, [self]))(op.name))
     for d in defects:
         if d.id == "missing-operation" and d.family in ("exp", "tanh", "relu"):
+            delattr(Value, d.family)
+        elif d.id == "missing-operation" and d.family in ADDED_FAMILIES and hasattr(Value, d.family):
             delattr(Value, d.family)
     return Value
 
@@ -238,6 +243,19 @@ def _family_code(code, family: str):
 
 
 FAMILY_ORDER = ("add", "mul", "sub", "neg", "div", "pow", "exp", "tanh", "relu")
+
+# The operations a course adds (harness.core.ops: log, sigmoid), and their misconceptions.
+ADDED_FAMILIES = ("log", "sigmoid")
+FAMILY_ORDER = FAMILY_ORDER + ADDED_FAMILIES
+WRONG_DERIVATIVES.update({
+    # d/dx log(x) = 1/x: written 1/out.data (the output's data) instead of 1/self.data
+    "log": {"one-over-output": lambda x, k, o: (1.0 / o,)},
+    # d/dx sigmoid(x) = s(1 - s): written s alone, or x(1 - x) from the input's data
+    "sigmoid": {"output-only": lambda x, k, o: (o,),
+                "uses-input": lambda x, k, o: (x * (1.0 - x),)},
+})
+WRONG_FORWARDS.update({"log": lambda x, k=None: math.log10(x),          # math.log10 for the natural log
+                       "sigmoid": lambda x, k=None: 1.0 / (1.0 + math.exp(x))})   # the sign of x lost
 
 
 def _backward_pass(root, defects, flip: int = 0) -> None:

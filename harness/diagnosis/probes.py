@@ -66,6 +66,8 @@ def _k(op: Op) -> float | None:
 
 def _single(op: Op, point) -> Graph:
     x, y = point
+    if op.arity == 1 and not op.valid(x, _k(op)):   # log: positive inputs only
+        x = next(p for p in (abs(x), 1.5, 0.5) if op.valid(p, _k(op)))
     if op.arity == 2:
         return Graph((x, y), (Node(op.name, (0, 1)),))
     return Graph((x,), (Node(op.name, (0,), _k(op)),))

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from harness.core.errors import UsageError
+from harness.grading import course
 from harness.grading import rubric as rubrics
 
 MARKER = "micrograde.yaml"
@@ -54,28 +53,17 @@ def _is_exercise(folder: Path, known: dict) -> bool:
 
 
 def _target(folder: Path, known: dict) -> Target:
+    """The folder's marker decides (harness.grading.course); without one, the folder's name."""
     marker = folder / MARKER
-    name = folder.name
     if marker.is_file():
-        try:
-            data = yaml.safe_load(marker.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise UsageError(f"{marker}: cannot be read as YAML ({exc})") from None
-        if not isinstance(data, dict) or not isinstance(data.get("exercise"), str):
-            raise UsageError(f"{marker}: expected a line 'exercise: NAME', e.g. 'exercise: 04_engine'")
-        name = data["exercise"]
-    if name not in known:
-        raise UsageError(f"{marker if marker.is_file() else folder}: unknown exercise {name!r}; "
-                         f"known: {', '.join(sorted(known))}")
-    return Target(folder, rubrics.load(known[name]))
+        return Target(folder, course.load_marker(marker))
+    return Target(folder, rubrics.load(known[folder.name]))
 
 
 def target_for(folder: Path, exercise: str) -> Target:
-    """The target for a folder graded as a named exercise (bulk grading, Gradescope)."""
-    known = rubrics.builtin_rubrics()
-    if exercise not in known:
-        raise UsageError(f"unknown exercise {exercise!r}; known: {', '.join(sorted(known))}")
-    return Target(folder, rubrics.load(known[exercise]))
+    """The target for a folder graded as ``exercise`` (bulk grading, Gradescope):
+    a built-in exercise's name or a path to a rubric file (``--exercise course/04.yaml``)."""
+    return Target(folder, course.by_name_or_path(exercise))
 
 
 def load_plan(folder: Path, rubric: rubrics.Rubric) -> tuple:

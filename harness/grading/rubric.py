@@ -9,7 +9,8 @@ file and the key, so a typo never turns into a silently skipped check.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import difflib
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,11 @@ from harness.core.limits import Limits
 from harness.core.errors import UsageError
 
 CHECK_KINDS = ("generated", "fixed", "chain", "fan-out", "nn")
+# Gradescope's test visibilities; anything but ``visible`` is hidden from the
+# student in the text, Markdown and GitHub outputs (harness.render).
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+# The rows the chain and fan-out checks build their graphs from (harness.core.named_graphs).
+_BUILT_FROM = {"chain": ("add_num", "mul_num"), "fan-out": ("mul_num", "add")}
 # Packages a submission may not import: other autograd engines, the reference
 # and this grader. A rubric may replace the list with ``forbidden_imports``.
 DEFAULT_FORBIDDEN = ("torch", "jax", "jaxlib", "tensorflow", "autograd", "mygrad",
@@ -56,6 +62,13 @@ class Check:
     scenario: str = ""             # nn: a scenario of harness.core.nn_scenarios (05_nn)
     weights: tuple = ()            # (family, weight) pairs: how the points split by family
 
+    visibility: str = "visible"    # one of VISIBILITIES: Gradescope's, per test
+
+    @property
+    def hidden(self) -> bool:
+        """True when a student's own report shows only that the check exists, and its points."""
+        return self.visibility != "visible"
+
 
 @dataclass(frozen=True)
 class Rubric:
@@ -70,14 +83,17 @@ class Rubric:
     limits: Limits
     forbidden_imports: tuple = DEFAULT_FORBIDDEN
     weights: tuple = ()            # (family, weight) pairs for every check; a check's own win
+    builtin: bool = True           # shipped in graders/; a course's rubric is checked on the reference
+    digest: str = ""               # sha256 of the resolved rubric (harness.grading.course)
 
     @property
     def max_score(self) -> float:
         return sum(c.points for c in self.checks)
 
 
-_TOP_KEYS = {"exercise", "title", "files", "reference", "entry", "ops", "checks",
+TOP_KEYS = {"exercise", "title", "files", "reference", "entry", "ops", "checks",
              "limits", "forbidden_imports", "weights"}
+CHECK_KEYS = {f.name for f in dataclasses.fields(Check)}
 
 
 def load(path: Path | str) -> Rubric:
@@ -93,10 +109,11 @@ def load(path: Path | str) -> Rubric:
     return parse(data, source)
 
 
-def parse(data: Any, source: str) -> Rubric:
+def parse(data: Any, source: str, extra_keys: tuple = ()) -> Rubric:
+    """Validate a complete rubric (``extra_keys``: keys a caller has already handled)."""
     if not isinstance(data, dict):
         raise RubricError(source, "(top level)", "must be a mapping of keys to values")
-    _no_unknown(data, _TOP_KEYS, source, "")
+    no_unknown(data, TOP_KEYS | set(extra_keys), source, "")
     name = _get(data, "exercise", str, source)
     exercise_ops = _ops(_get(data, "ops", list, source), source, "ops")
     limits = _limits(data.get("limits", {}), source)
@@ -127,11 +144,15 @@ def _check(data: Any, index: int, exercise_ops: tuple, source: str) -> Check:
     where = f"checks[{index}]"
     if not isinstance(data, dict):
         raise RubricError(source, where, "must be a mapping")
-    known = {f.name for f in dataclasses.fields(Check)}
-    _no_unknown(data, known, source, where + ".")
+    no_unknown(data, CHECK_KEYS, source, where + ".", f" (check {data.get('name', index)!r})")
     kind = _get(data, "kind", str, source, where + ".")
     if kind not in CHECK_KINDS:
-        raise RubricError(source, f"{where}.kind", f"is {kind!r}; expected one of {', '.join(CHECK_KINDS)}")
+        raise RubricError(source, f"{where}.kind", f"is {kind!r}{did_you_mean(kind, CHECK_KINDS)}; "
+                          f"expected one of {', '.join(CHECK_KINDS)}")
+    if data.get("visibility", "visible") not in VISIBILITIES:
+        shown = str(data.get("visibility"))
+        raise RubricError(source, f"{where}.visibility", f"is {shown!r}{did_you_mean(shown, VISIBILITIES)}; "
+                          f"expected one of {', '.join(VISIBILITIES)}")
     values = dict(data)
     values["name"] = _get(data, "name", str, source, where + ".")
     values["points"] = _get(data, "points", (int, float), source, where + ".")
@@ -142,11 +163,17 @@ def _check(data: Any, index: int, exercise_ops: tuple, source: str) -> Check:
         values["weights"] = _weights(data["weights"], source, f"{where}.weights", values["ops"])
     if "graphs" in data:
         from harness.core.named_graphs import NAMED_GRAPHS  # late: only rubrics with fixed checks
+        if not isinstance(data["graphs"], list):
+            raise RubricError(source, f"{where}.graphs", "must be a list of graph names, e.g. [self-add]")
         for g in data["graphs"]:
             if g not in NAMED_GRAPHS:
-                raise RubricError(source, f"{where}.graphs", f"{g!r} is not a known graph; "
-                                  f"known: {', '.join(sorted(NAMED_GRAPHS))}")
+                raise RubricError(source, f"{where}.graphs", f"{g!r} is not a known graph"
+                                  f"{did_you_mean(str(g), NAMED_GRAPHS)}; known: {', '.join(sorted(NAMED_GRAPHS))}")
+            _in_scope(values["ops"], (n.op for n in NAMED_GRAPHS[g].nodes), source,
+                      f"{where}.graphs", f"check {data.get('name')!r}: the graph {g!r}")
         values["graphs"] = tuple(data["graphs"])
+    if kind in _BUILT_FROM:
+        _in_scope(values["ops"], _BUILT_FROM[kind], source, f"{where}.kind", f"check {data.get('name')!r}: a {kind} check")
     for key, most in (("examples", 100_000), ("max_nodes", 1000), ("max_leaves", 26),
                       ("depth", 100_000), ("width", 100_000)):
         value = data.get(key)
@@ -170,11 +197,21 @@ def _check(data: Any, index: int, exercise_ops: tuple, source: str) -> Check:
     return Check(**values)
 
 
+def _in_scope(ops: tuple, used, source: str, key: str, what: str) -> None:
+    """A fixed graph may use only operations in scope: else it tests what the course does not teach."""
+    rows = {op.name for op in ops}
+    for row in used:
+        if row not in rows:
+            family = ops_table.OPS_BY_NAME[row].family
+            raise RubricError(source, key, f"{what} uses the operation {row!r} ({family}), which is not "
+                              "in this check's ops; add it to ops or choose graphs without it")
+
+
 def _limits(data: Any, source: str) -> Limits:
     if not isinstance(data, dict):
         raise RubricError(source, "limits", "must be a mapping")
     known = {f.name for f in dataclasses.fields(Limits)}
-    _no_unknown(data, known, source, "limits.")
+    no_unknown(data, known, source, "limits.")
     for key, value in data.items():
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
             raise RubricError(source, f"limits.{key}", f"must be a positive number, not {value!r}")
@@ -184,11 +221,13 @@ def _limits(data: Any, source: str) -> Limits:
 def _ops(names: Any, source: str, key: str) -> tuple:
     if not isinstance(names, list) or not names:
         raise RubricError(source, key, "must be a non-empty list of operations")
+    known = ops_table.FAMILIES + tuple(ops_table.VALUES_ONLY) + tuple(ops_table.OPS_BY_NAME)
     try:
         return ops_table.rows_of(names)
-    except KeyError as exc:
-        raise RubricError(source, key, f"unknown operation {exc.args[0]!r}; known: "
-                          f"{', '.join(ops_table.FAMILIES + tuple(ops_table.VALUES_ONLY) + tuple(ops_table.OPS_BY_NAME))}") from None
+    except (KeyError, TypeError) as exc:
+        name = str(exc.args[0]) if isinstance(exc, KeyError) else str(names)
+        raise RubricError(source, key, f"unknown operation {name!r}{did_you_mean(name, known)}; "
+                          f"known: {', '.join(known)}") from None
 
 
 def _weights(data: Any, source: str, key: str, scope: tuple) -> tuple:
@@ -199,8 +238,8 @@ def _weights(data: Any, source: str, key: str, scope: tuple) -> tuple:
                           "e.g. {tanh: 2, relu: 0.5}")
     for family, weight in data.items():
         if family not in families:
-            raise RubricError(source, f"{key}.{family}", f"is not an operation family in scope; "
-                              f"expected one of {', '.join(families)}")
+            raise RubricError(source, f"{key}.{family}", f"is not an operation family in scope"
+                              f"{did_you_mean(str(family), families)}; expected one of {', '.join(families)}")
         if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
             raise RubricError(source, f"{key}.{family}", f"must be a number 0 or more, not {weight!r}")
     if all(data.get(f, 1) == 0 for f in families):
@@ -219,10 +258,18 @@ def _get(data: dict, key: str, types, source: str, prefix: str = ""):
     return value
 
 
-def _no_unknown(data: dict, known: set, source: str, prefix: str) -> None:
+def did_you_mean(word: str, choices) -> str:
+    """ " (did you mean 'tanh'?)" for a near miss among ``choices``, else ""."""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def no_unknown(data: dict, known: set, source: str, prefix: str, where: str = "") -> None:
+    """Every key of ``data`` is in ``known``; else a RubricError naming it, with a did-you-mean."""
     for key in data:
         if key not in known:
-            raise RubricError(source, prefix + str(key), f"is not a known key; known: {', '.join(sorted(known))}")
+            raise RubricError(source, prefix + str(key), f"is not a known key{where}"
+                              f"{did_you_mean(str(key), known)}; known: {', '.join(sorted(known))}")
 
 
 def builtin_rubrics() -> dict[str, Path]:
@@ -231,4 +278,5 @@ def builtin_rubrics() -> dict[str, Path]:
     return {Path(p.name).stem: Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml")}
 
 
-__all__ = ["Check", "Rubric", "RubricError", "load", "parse", "builtin_rubrics"]
+__all__ = ["Check", "Rubric", "RubricError", "VISIBILITIES", "load", "parse", "builtin_rubrics",
+           "did_you_mean", "no_unknown"]

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.grading import checks, credit
+from harness.grading import checks, credit, vetting
 from harness.diagnosis import diagnose
 from harness.graphs import example_graph
 from harness.graphs import judge
@@ -32,9 +32,15 @@ class Options:
     examples: int | None = None      # overrides every generated check's graph count
 
 
-def grade_exercise(target: Target, folder: Path, options: Options, display_path: str = "") -> ExerciseResult:
-    """Grade the submission in ``folder`` against ``target.rubric``."""
+def grade_exercise(target: Target, folder: Path, options: Options, display_path: str = "",
+                   vet: bool = True) -> ExerciseResult:
+    """Grade the submission in ``folder`` against ``target.rubric``.
+
+    A course's rubric is first graded on the reference (``vet``, cached): one
+    the reference fails is a RubricError, never a student's zero."""
     rubric = target.rubric
+    if vet:
+        vetting.vet(rubric, lambda t, f: grade_exercise(t, f, Options(), "the reference", vet=False))
     try:
         layer = current_layer()
     except SandboxUnavailable as exc:
@@ -84,7 +90,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 failed.append(diagnose.FailedCheck(check.name, failure, _example(shown), shown[1:]))
             result.checks.append(CheckResult(
                 name=check.name, max_score=check.points, passed=failure is None,
-                description=check.description,
+                description=check.description, visibility=check.visibility,
                 graphs_checked=outcome.graphs_checked if outcome else 0,
                 seconds=time.monotonic() - started,
                 families={f: credit.PASSED for f in credit.scope_of(check)} if failure is None else {}))

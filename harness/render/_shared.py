@@ -120,3 +120,27 @@ def escape_markdown(text: str) -> str:
         parts[i] = _MARKDOWN_SPECIAL.sub(r"\\\1", parts[i])
         parts[i] = re.sub(r"(?m)^(\s*)([#+-])", r"\1\\\2", parts[i])
     return "".join(parts)
+
+
+# -- hidden checks (a rubric's ``visibility``) ---------------------------------
+# What a student sees of a check that is not ``visible``: that it exists and its
+# points, never its result or example. The JSON and the class report show all.
+def visible_checks(exercise: ExerciseResult) -> list:
+    return [c for c in exercise.checks if not c.hidden]
+
+
+def visible_points(checks: list) -> tuple:
+    """(score, max_score) of the visible checks among ``checks``."""
+    shown = [c for c in checks if not c.hidden]
+    return sum(c.score for c in shown), sum(c.max_score for c in shown)
+
+
+def hidden_note(checks: list) -> str:
+    """ "2 hidden checks (5 points) are graded too; their results are not shown." or ""."""
+    hidden = [c for c in checks if c.hidden]
+    if not hidden:
+        return ""
+    total = sum(c.max_score for c in hidden)
+    many = len(hidden) > 1
+    return (f"{len(hidden)} hidden check{'s' if many else ''} ({points(total)} point{'' if total == 1 else 's'}) "
+            f"{'are' if many else 'is'} graded too; {'their' if many else 'its'} results are not shown.")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from harness.render._shared import escape_markdown, failure_markdown, points, test_name
+from harness.render._shared import escape_markdown, failure_markdown, hidden_note, points, test_name, visible_points
 from harness.core.results import Report
 
 
@@ -38,6 +38,8 @@ def results(report: Report) -> dict:
                 "output": output,
                 "output_format": "md",
                 "extra_data": {"diagnoses": [d.id for d in check.diagnoses]},
+                # Gradescope's own visibilities: it shows the test when the rubric says
+                "visibility": check.visibility,
             })
     return {
         "score": report.score,
@@ -53,12 +55,14 @@ def results(report: Report) -> dict:
 
 def _summary(report: Report) -> str:
     lines = []
-    for exercise in report.exercises:
-        lines.append(f"**{escape_markdown(exercise.name)}**: "
-                     f"{points(exercise.score)}/{points(exercise.max_score)} points")
+    for exercise in report.exercises:   # the summary is always shown: visible checks' points only
+        score, most = visible_points(exercise.checks)
+        lines.append(f"**{escape_markdown(exercise.name)}**: {points(score)}/{points(most)} points"
+                     + (f". {hidden_note(exercise.checks)}" if hidden_note(exercise.checks) else ""))
         lines += [f"- warning: {escape_markdown(w)}" for w in exercise.warnings]
-    if report.full_marks:
-        lines.append("\nEvery check passed.")
+    every = [c for e in report.exercises for c in e.checks]
+    if all(c.passed for c in every if not c.hidden):
+        lines.append("\nEvery visible check passed." if any(c.hidden for c in every) else "\nEvery check passed.")
     else:
         lines.append("\nOpen the first failed test below: it shows the smallest example that fails, "
                      "as code you can paste. Fix that, then submit again.")

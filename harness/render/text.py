@@ -6,18 +6,23 @@ code, the smallest failing example as code to paste, then what to change.
 from __future__ import annotations
 
 from harness.core.results import CheckResult, Report
-from harness.render._shared import families_line, points as _points
+from harness.render._shared import families_line, hidden_note, visible_checks, visible_points
+from harness.render._shared import points as _points
 
 
 def render(report: Report) -> str:
+    """What the student reads: hidden checks only as a count and their points."""
     out = []
+    every = [c for e in report.exercises for c in e.checks]
     for exercise in report.exercises:
-        out.append(f"{exercise.name} ({exercise.path}): "
-                   f"{_points(exercise.score)}/{_points(exercise.max_score)}")
+        score, most = visible_points(exercise.checks)
+        out.append(f"{exercise.name} ({exercise.path}): {_points(score)}/{_points(most)}")
         for warning in exercise.warnings:
             out.append(f"  warning: {warning}")
         width = max((len(c.name) for c in exercise.checks), default=0)
-        for check in exercise.checks:
+        if hidden_note(exercise.checks):
+            out.append(f"  {hidden_note(exercise.checks)}")
+        for check in visible_checks(exercise):
             status = "PASS" if check.passed else "FAIL"
             extra = f"  ({check.graphs_checked} graphs)" if check.passed and check.graphs_checked > 1 else ""
             out.append(f"  {status}  {check.name:<{width}}  "
@@ -27,11 +32,14 @@ def render(report: Report) -> str:
                     out.append(f"        by operation: {families_line(check)}")
                 out.extend(_failure(check))
         out.append("")
-    out.append(f"Total: {_points(report.score)}/{_points(report.max_score)}")
+    score, most = visible_points(every)
+    hidden = most != report.max_score
+    out.append(f"Total: {_points(score)}/{_points(most)}"
+               + (f" (visible checks; hidden checks: {_points(report.max_score - most)} points more)" if hidden else ""))
     sandboxes = sorted({e.sandbox for e in report.exercises if e.sandbox})
     if sandboxes:  # which isolation layer ran the student's code (harness.sandbox.layers)
         out.append(f"Sandbox: {', '.join(sandboxes)}")
-    if not report.full_marks:
+    if any(not c.passed for c in every if not c.hidden):
         out.append("Fix the first failure above, then run grade again.")
     return "\n".join(out) + "\n"
 

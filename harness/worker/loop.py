@@ -33,6 +33,8 @@ _collect, _module_type = gc.collect, types.ModuleType
 _MESSAGE_CHARS = 300
 _METHODS = ("backward", "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
             "__truediv__", "__rtruediv__", "__neg__", "__pow__", "exp", "tanh", "relu")
+_METHODS += tuple(dict.fromkeys(op.method for op in _graph.OPS_BY_NAME.values()   # log, sigmoid: from the table
+                                if op.method and op.method not in _METHODS))
 
 
 def _plain(x):
