@@ -1,26 +1,33 @@
 """Where the student's code is when a request runs out of time.
 
 Each request carries the seconds the grader will wait for it (``watchdog``,
-set by ``harness.sandbox.process``, a little under its deadline). A thread of
-the worker waits that long; if the answer is not written by then, it reads the
-main thread's stack, writes one ``{"hang": {...}}`` frame (file, line,
-function, and which operation's ``_backward`` or which method), and the main
-thread never answers that request: the grader reads the hang, then kills the
-worker as before. A thread works the same under every layer (no signal
-crosses a namespace); it needs the interpreter to switch threads, which a loop
-of Python code does every few milliseconds. Code stuck in one C call (a huge
-``**``) keeps the GIL: then the grader's own deadline reports the timeout
+set by ``harness.sandbox.process``, a little under its deadline). A timer of
+the worker's own (``setitimer``, SIGALRM to itself: no signal crosses a
+namespace, so it works under every layer) goes off after that long; its
+handler runs in the main thread between two bytecodes, reads the frame the
+student's code is in, writes one ``{"hang": {...}}`` frame (file, line,
+function, and which operation's ``_backward`` or which method), and then
+waits: the main thread never answers that request, and the grader, having
+read the hang, kills the worker as before. Code stuck in one C call (a huge
+``**``) runs no handler: then the grader's own deadline reports the timeout
 without a location, as it always did.
+
+A timer, not a thread: a second thread allocates at moments that vary from
+run to run, which moves the student's objects in memory and so changes the
+order in which a ``set`` of Values iterates. An engine whose numbers depend on
+that order must get the same numbers in every run; with a timer, nothing runs
+beside the student's code until the request has already hung.
 
 Everything used here is bound at import, before the submission runs.
 """
 from __future__ import annotations
 
-import _thread
-import sys
+import select
+import signal
 
-_start, _lock, _ident = _thread.start_new_thread, _thread.allocate_lock, _thread.get_ident
-_current_frames = sys._current_frames
+_setitimer, _set_handler = signal.setitimer, signal.signal
+_ITIMER_REAL, _SIGALRM = signal.ITIMER_REAL, signal.SIGALRM
+_block_forever = select.select
 _STACK = 5
 
 # The method whose code holds a ``_backward``: how the report names the operation.
@@ -35,45 +42,33 @@ class Watchdog:
 
     def __init__(self, send, is_student_file, display_name):
         self._send, self._is_student, self._display = send, is_student_file, display_name
-        self._main = _ident()
-        self._state = _lock()
-        self._token = 0
-        self._done = None
+        self._watching = False
         self.fired = False
         self.context: dict = {}     # what the main thread is doing: the graph, the phase
+        _set_handler(_SIGALRM, self._on_timer)
 
     def arm(self, seconds) -> None:
         """Start watching the request just read (no limit when ``seconds`` is not a number)."""
         if type(seconds) not in (int, float) or seconds <= 0:
             return
-        with self._state:
-            self._token += 1
-            done = self._done = _lock()
-            done.acquire()
-            token = self._token
-        _start(self._watch, (token, done, float(seconds)))
+        self._watching = True
+        _setitimer(_ITIMER_REAL, float(seconds))
 
     def answer(self, response: dict) -> bool:
         """Send ``response`` unless the watchdog has already reported a hang for this request."""
-        with self._state:
-            if self.fired:
-                return False
-            self._token += 1
-            if self._done is not None:
-                self._done.release()
-                self._done = None
+        self._watching = False      # first: a timer going off from here on does nothing
+        _setitimer(_ITIMER_REAL, 0)
+        if self.fired:
+            return False
         self._send(response)
         return True
 
-    def _watch(self, token: int, done, seconds: float) -> None:
-        if done.acquire(True, seconds):
+    def _on_timer(self, signum, frame) -> None:
+        if not self._watching or self.fired:
             return
-        with self._state:
-            if token != self._token or self.fired:
-                return
-            self.fired = True
+        self.fired = True
         try:
-            record = self.where(_current_frames().get(self._main))
+            record = self.where(frame)
         except Exception as exc:  # noqa: BLE001 - a hang is still reported, without a place
             record = {"error": f"{type(exc).__name__}"}
         context = dict(self.context)
@@ -82,6 +77,8 @@ class Watchdog:
         if type(at) is list and at and type(at[0]) is int:
             record["node"] = at[0]
         self._send({"hang": record})
+        while True:                 # the grader kills the worker once it has read the hang
+            _block_forever([], [], [], 3600)
 
     def where(self, frame) -> dict:
         """The innermost frames of the submission in ``frame``'s stack, innermost first."""
