@@ -1,7 +1,7 @@
 """The ``grade`` command: declares options and calls one function per stage.
 
 Exit status: 0 full marks, 1 anything less, 2 bad usage or configuration,
-3 a fault of the grader itself (never the student's).
+3 a fault of the grader itself (never the student's), 130 interrupted (Ctrl-C).
 """
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import importlib
 import os
 import shutil
 import sys
-import tempfile
 import time
 import traceback
+from importlib import metadata
 from pathlib import Path
+
+from harness.classroom.files import write_atomically
 
 from harness.grading.exercise import UsageError, find_targets, reference_folder
 from harness.grading.run import Options, grade_exercise
@@ -21,7 +23,22 @@ from harness.render import RENDERERS
 from harness.core.results import Report
 from harness.grading.rubric import RubricError
 
-EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE, EXIT_GRADER = 0, 1, 2, 3
+# Until harness.core.errors.ExitCode lands: the same numbers.
+EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE, EXIT_GRADER, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+EPILOG = """\
+With no PATH: the current folder when it is an exercise folder or holds
+exercise folders, else ./exercises.
+
+Also: {subcommands} (each with --help).
+
+Exit status:
+  0    full marks (with --bulk: every submission was graded, whatever the scores)
+  1    some points lost (with --audit: a bug model was missed)
+  2    bad usage or configuration: the message names the file, option or key
+  3    a fault of the grader itself, never the student's: please report it
+  130  interrupted (Ctrl-C); a --bulk run resumes where it stopped when run again
+"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,9 +49,11 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="grade", description="Grade micrograd-style autograd exercises.",
-                epilog="Also: " + ", ".join(f"grade {name}" for name in SUBCOMMANDS) + " (each with --help).")
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                epilog=EPILOG.format(subcommands=", ".join(f"grade {name}" for name in SUBCOMMANDS)))
     p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="an exercise folder or a folder of them (default: ./exercises)")
+                   help="an exercise folder or a folder of them (default: see below)")
+    p.add_argument("--version", action="version", version=f"%(prog)s (micrograde) {version()}")
     p.add_argument("--reference", action="store_true",
                    help="grade the reference solution in place of the student's files")
     p.add_argument("--format", default="text", metavar="FORMAT",
@@ -45,9 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade every bug model of the catalogue against the exercises (the checks' check)")
     p.add_argument("--examples", type=int, metavar="N",
                    help="graphs per generated check, instead of the rubric's")
-    classroom = p.add_argument_group("submissions and classes (harness.classroom.submissions, harness.classroom.bulk)")
+    classroom = p.add_argument_group("submissions and classes")
     classroom.add_argument("--exercise", metavar="NAME",
-                           help="grade each PATH (a folder, .py, .ipynb or .zip) as exercise NAME")
+                           help="grade each PATH (a folder, .py, .ipynb, .zip or .tar.gz) as exercise NAME")
     classroom.add_argument("--bulk", metavar="FOLDER",
                            help="grade every submission in FOLDER (one entry per student); needs --exercise")
     classroom.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -80,8 +99,8 @@ def main(argv: list | None = None) -> int:
         print(f"grade: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("grade: interrupted", file=sys.stderr)
-        return 130
+        print("\ngrade: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception:
         print("grade: grader error: this is a fault of the grader, not of the submission.\n"
               "Please report it to your instructor with the traceback below.\n", file=sys.stderr)
@@ -98,18 +117,17 @@ def run(args: argparse.Namespace) -> int:
     if args.bulk:
         from harness.classroom.bulk import run_bulk
         return run_bulk(args)
-    paths = args.paths or ["exercises"]
     if args.exercise:
         from harness.classroom.submissions import grade_submission, submission_targets
-        targets = submission_targets(paths, args.exercise)
+        targets = submission_targets(args.paths or ["exercises"], args.exercise)
     else:
-        targets = find_targets(paths)
+        targets = find_targets(args.paths) if args.paths else default_targets()
     options = Options(seed=args.seed, examples=args.examples)
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.audit:
         from harness.classroom import audit
-        rows, reference_ok = audit.run_audit(targets, options, args.jobs)
+        rows, reference_ok = audit.run_audit(targets, options, args.jobs, progress=True)
         text = audit.render(rows, reference_ok)
         if args.output:
             write_atomically(Path(args.output), text)
@@ -141,19 +159,23 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FULL if report.full_marks else EXIT_PARTIAL
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path``, then rename it into place."""
+def default_targets() -> list:
+    """``grade`` with no PATH: ``.`` when it is (or holds) exercise folders, else ``./exercises``."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    except OSError as exc:
-        raise UsageError(f"--output {path}: cannot write there ({exc.strerror})") from None
+        return find_targets([str(Path.cwd())])
+    except UsageError:
+        pass
+    if Path("exercises").is_dir():
+        return find_targets(["exercises"])
+    raise UsageError("no exercise here: this folder is not an exercise folder, holds none, and has no "
+                     "exercises/ folder; run grade inside an exercise folder or give its path (grade PATH)")
+
+
+def version() -> str:
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+        return metadata.version("micrograde")
+    except metadata.PackageNotFoundError:   # run from a source tree that was never installed
+        return "unknown"
 
 
 def entry_point() -> None:

@@ -68,7 +68,8 @@ def report_from_dict(d: dict) -> Report:
 
 def render_command(argv: list) -> int:
     """``grade render REPORT.json [--format F] [--output FILE]``; exit status as ``grade``'s."""
-    from harness.cli import EXIT_FULL, EXIT_PARTIAL, write_atomically
+    from harness.classroom.files import write_atomically
+    EXIT_FULL, EXIT_PARTIAL = 0, 1
     from harness.render import RENDERERS
     p = argparse.ArgumentParser(prog="grade render", description="Render a saved JSON report in another format.")
     p.add_argument("report", metavar="REPORT.json", help="what 'grade --format json' wrote")
