@@ -79,8 +79,8 @@ def ignore_sigint() -> None:
 
 def stop_pool(pool) -> None:
     """Stop a ``ProcessPoolExecutor`` now: cancel what waits, end what runs (TERM, then KILL)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())   # no public way to reach them
     pool.shutdown(wait=False, cancel_futures=True)
-    processes = list(getattr(pool, "_processes", {}).values())   # no public way to reach them
     for p in processes:
         if p.is_alive():
             p.terminate()

@@ -30,15 +30,18 @@ def grades_csv(students: list) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["student", "score", "max_score", "status", *(f"{e}:{c}" for e, c in columns),
-                     "diagnoses", "path"])
+                     "diagnoses", "path", "reason"])
     for s in students:
         if s.report is None:
-            writer.writerow(_safe([s.student, "", "", "grader-error", *[""] * len(columns), s.error, s.path]))
+            writer.writerow(_safe([s.student, "", "", "grader-error", *[""] * len(columns), s.error, s.path,
+                                   "the grader failed on this submission; run the same command again"]))
             continue
         got = {(e.name, c.name): points(c.score) for e in s.report.exercises for c in e.checks}
         ids = " ".join(sorted({d.id for _, c in _failed(s.report) for d in c.diagnoses}))
-        writer.writerow(_safe([s.student, points(s.score), points(s.max_score), "graded",
-                               *(got.get(col, "") for col in columns), ids, s.path]))
+        reason = str(s.meta.get("unreadable", ""))
+        writer.writerow(_safe([s.student, points(s.score), points(s.max_score),
+                               "unreadable" if reason else "graded",
+                               *(got.get(col, "") for col in columns), ids, s.path, reason]))
     return printable(out.getvalue())
 
 
