@@ -175,7 +175,8 @@ def _as_folder(folder: Path, rubric: Rubric, shown: str, spare: Path, warnings: 
     """The folder that holds the exercise's files, look-alike names (``Value.PY``) renamed in a copy."""
     if not any(p.is_file() for p in _files(folder)):
         what = "empty archive" if archive_kind(Path(shown)) else "empty folder"
-        raise Unreadable(f"{what}: {shown} holds no files" if not warnings else
+        raise Unreadable(f"{what}: {shown} holds no files; submit the exercise's file {rubric.files[0]}"
+                         if not warnings else
                          f"{shown} holds no file that could be extracted ({'; '.join(warnings)})")
     found = locate(folder, rubric)
     if _holds(found, rubric):
