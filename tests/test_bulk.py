@@ -318,6 +318,10 @@ def test_an_lms_download_gives_every_entry_a_row_and_every_correct_engine_full_m
     assert any("../outside.py (outside" in w for w in warnings["erin"])
     assert not (tmp_path / "outside.py").exists() and not (subs / "outside.py").exists()
     assert warnings["alice"] == warnings["judy"] == []
+    umask = os.umask(0o022)
+    os.umask(umask)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()}
+    assert set(modes.values()) == {0o666 & ~umask}, modes   # like any Unix tool: readable by a TA under 022
 
 
 def test_entries_that_are_not_submissions_still_get_a_row_that_says_why(tmp_path):

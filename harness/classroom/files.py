@@ -27,7 +27,6 @@ def write_atomically(path: Path, text: str | bytes, executable: bool = False, wh
     """Write ``text`` to ``path`` through a temporary file and a rename; mode from the umask."""
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise UsageError(f"{what} {path}: cannot write there ({exc.strerror}); choose a folder you can "

@@ -78,6 +78,7 @@ def init_github(root: Path, install: str, path: str, force: bool = False) -> Pat
                                      .replace("@PATH@", shlex.quote(path))
     if target.exists() and not force:
         raise UsageError(f"{target} exists; pass --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(target, text, what="--dir")
     return target
 
