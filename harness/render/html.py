@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from harness.graphs import example_graph
 from harness.render import pictures
 from harness.render._shared import examples, headline, points, printable, test_name
 from harness.core.results import CheckResult, Report
@@ -60,19 +61,25 @@ def failure_html(check: CheckResult) -> str:
         parts.append(f"<p><strong>{text_html(headline(d))}</strong></p>")
         if d.title and d.message:
             parts.append(f"<p>{text_html(d.message)}</p>")
-    for example in examples(check):
-        label = "Failing examples" if "\n\n" in example else "Smallest failing example"
-        parts.append(f"<p>{label}:</p>\n<pre><code>{escape(example)}</code></pre>")
-    drawn = set()
-    for d in check.diagnoses:
-        key = repr(d.graph)
-        drawing = "" if key in drawn else pictures.inline_svg(d.graph)
-        drawn.add(key)
+    blocks = list(dict.fromkeys(b for example in examples(check) for b in example.split("\n\n")))
+    if blocks:
+        parts.append(f"<p>{'Failing examples' if len(blocks) > 1 else 'Smallest failing example'}:</p>")
+    for block in blocks:   # each example, then its picture (when Graphviz is here)
+        parts.append(f"<pre><code>{escape(block)}</code></pre>")
+        drawing = pictures.inline_svg(_graph_of(block, check))
         if drawing:
             parts.append(f'<div class="picture">{drawing}</div>')
     for advice in dict.fromkeys(d.advice for d in check.diagnoses if d.advice):
         parts.append(f"<p>To fix: {text_html(advice)}</p>")
     return "\n".join(parts)
+
+
+def _graph_of(block: str, check: CheckResult) -> dict:
+    """The picture's data for one example block: the diagnosis's own, or read back from the text."""
+    for d in check.diagnoses:
+        if d.graph and d.example.split("\n\n")[0] == block:
+            return d.graph
+    return example_graph.graph_from_example(block)
 
 
 def text_html(text: str) -> str:
