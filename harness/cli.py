@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 from harness.classroom.files import write_atomically
+from harness.classroom.weak_sandbox import flag_weak_sandbox
 
 from harness.grading.exercise import UsageError, find_targets, reference_folder
 from harness.grading.run import Options, grade_exercise
@@ -148,6 +149,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             report.exercises.append(grade_exercise(target, target.folder, options))
     report.seconds = time.monotonic() - started
+    flag_weak_sandbox(report)
     if args.graphs:
         from harness.render.pictures import write_pictures
         write_pictures(report, Path(args.graphs), sys.stderr)

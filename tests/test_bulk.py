@@ -9,21 +9,25 @@ merge``, the progress line on a terminal, and the zip rules in-process.
 from __future__ import annotations
 
 import csv
+import html
 import html.parser
 import io
 import json
 import os
 import pty
+import re
 import shutil
 import signal
 import stat
 import tarfile
 import subprocess
 import time
+import urllib.parse
 import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from support import REPO, grade_command, run_grade
 from harness.classroom.submissions import MAX_BYTES, MAX_MEMBERS, Unreadable, extract_zip
@@ -86,6 +90,7 @@ def test_every_submission_gets_its_own_row_and_file(graded):
     students = {"alice", "bob", "carol", "dan", "erin", "frank", "gina", "hank", "ivy", "notes"}
     assert set(rows(root / "out")) == students
     assert {p.stem for p in (root / "out").glob("*.json")} == students
+    assert {p.stem for p in (root / "out").glob("*.html")} == students | {"report"}
     assert "\r" not in run.stderr   # no progress line when stderr is not a terminal
 
 
@@ -122,6 +127,31 @@ def test_the_class_report_counts_misconceptions_offline(graded):
     assert "Score distribution" in page
 
 
+def test_the_class_report_says_what_graded_it_and_links_every_students_page(graded):
+    from importlib import metadata
+    root, _, _ = graded
+    out = root / "out"
+    page = (out / "report.html").read_text()
+    about = page[:page.index("<h2>Checks</h2>")]
+    assert re.search(r"<th>Report written</th><td>\d{4}-\d\d-\d\d \d\d:\d\d UTC</td>", about)
+    assert f"micrograde {metadata.version('micrograde')}" in about and "<th>Seed</th><td>0</td>" in about
+    layer = json.loads((out / "alice.json").read_text())["exercises"][0]["sandbox"]
+    assert layer and f"<th>Sandbox layer</th><td>{layer}</td>" in about
+    checks = page[page.index("<h2>Checks</h2>"):page.index("<h2>Score distribution</h2>")]
+    rubric = yaml.safe_load((REPO / "graders" / "04_engine.yaml").read_text())
+    for check in rubric["checks"]:   # every check, its description and its points, and a pass rate
+        row = checks[checks.index(f"<tr><td>{check['name']}</td>"):].split("</tr>")[0]
+        assert html.escape(check["description"]).split("`")[0] in row
+        assert f'<td class="num">{check["points"]}</td>' in row and "%</td>" in row
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)
+    assert {name for _, name in links} == set(rows(out))
+    for href, name in links:
+        student = (out / urllib.parse.unquote(href)).read_text()
+        assert offline(student) and f"<h1>{name}: " in student
+    bob = (out / "bob.html").read_text()
+    assert "grad-overwrite" in bob and "from value import Value" in bob and "seed 0" in bob
+
+
 class _Fetches(html.parser.HTMLParser):
     """Everything a browser would load: src/href attributes, scripts, stylesheets."""
 
@@ -132,7 +162,13 @@ class _Fetches(html.parser.HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "link", "iframe", "img", "object", "embed"):
             self.fetches.append(tag)
-        self.fetches += [v for k, v in attrs if k in ("src", "href", "xlink:href") and v and not v.startswith("#")]
+        self.fetches += [v for k, v in attrs if k in ("src", "href", "xlink:href") and v and not v.startswith("#")
+                         and not (tag == "a" and k == "href" and _local_page(v))]   # a link, not a fetch
+
+
+def _local_page(href: str) -> bool:
+    """A link to a page beside this one (a student's page): followed only when clicked, and offline."""
+    return "/" not in href and ":" not in href and href.endswith(".html")
 
 
 def offline(page: str) -> bool:
@@ -303,7 +339,7 @@ def test_an_lms_download_gives_every_entry_a_row_and_every_correct_engine_full_m
     r = rows(out)
     correct = {"alice", "bob", "carol", "dave", "erin", "frank", "Grace", "judy"}
     assert set(r) == correct | {"heidi", "ivan"}
-    assert {p.stem for p in out.glob("*.json")} == set(r)
+    assert {p.stem for p in out.glob("*.json")} == set(r) == {p.stem for p in out.glob("*.html")} - {"report"}
     for student in correct:
         assert r[student]["score"] == "20" and r[student]["status"] == "graded", (student, r[student])
     assert r["heidi"]["score"] == "0" and r["heidi"]["status"] == "unreadable"

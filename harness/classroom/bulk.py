@@ -35,6 +35,7 @@ from pathlib import Path
 from harness.render import class_report
 from harness.classroom import saved
 from harness.classroom.files import write_atomically
+from harness.classroom.weak_sandbox import flag_weak_sandbox
 from harness.classroom.progress import Progress, ignore_sigint, stop_pool
 from harness.grading.exercise import UsageError, target_for
 from harness.grading.run import Options
@@ -68,7 +69,7 @@ def run_bulk(args: argparse.Namespace) -> int:
             write_json(Path(task["json"]), {"version": 1, "error": "no result was recorded for this submission",
                                             "submission": _meta(task)})
     results = [saved.load(f) for f in files]
-    _write_outputs(results, out, f"{args.exercise}: {len(results)} submissions")
+    _write_outputs(results, files, out, f"{args.exercise}: {len(results)} submissions")
     if args.graphs:   # the example of each misconception that report.html shows
         from harness.render.pictures import draw_all
         _, best = class_report.misconceptions(results)
@@ -146,11 +147,11 @@ def merge_command(argv: list) -> int:
         if not matched:
             raise UsageError(f"{pattern}: no such file")
         files += [Path(f) for f in matched]
-    files = [f for f in files if f.name not in ("grades.csv", "report.html")]
+    files = [f for f in files if f.name not in ("grades.csv", "report.html") and f.suffix != ".html"]
     students = [saved.load(f) for f in files]
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _write_outputs(students, out, args.title or f"Class report: {len(students)} submissions")
+    _write_outputs(students, files, out, args.title or f"Class report: {len(students)} submissions")
     print(f"Merged {len(students)} results into {out / 'grades.csv'} and {out / 'report.html'}.")
     return EXIT_GRADER if any(s.report is None for s in students) else EXIT_OK
 
@@ -184,6 +185,7 @@ def grade_one(task: dict) -> dict:
                                      Options(seed=task["seed"], examples=task["examples"]))
         report.exercises.append(result)
         report.seconds = time.monotonic() - started
+        flag_weak_sandbox(report)
         if why:   # zero with a reason: the row says why (grades.csv's "reason" column)
             meta["unreadable"] = why
         data = {**report.to_dict(), "submission": meta}
@@ -276,6 +278,14 @@ def _write_result(task: dict, data: dict, progress) -> None:
     progress.step(task["student"], _outcome(data))
 
 
-def _write_outputs(students: list, out: Path, title: str) -> None:
-    write_atomically(out / "grades.csv", class_report.grades_csv(students))
-    write_atomically(out / "report.html", class_report.report_html(students, title))
+def _write_outputs(students: list, files: list, out: Path, title: str) -> None:
+    """grades.csv, report.html, and beside them one HTML page per student, linked from the report."""
+    pages = {}
+    for student, source in zip(students, files):
+        page = out / f"{Path(source).stem}.html"
+        pages[student.student] = page.name
+        # unchanged since its page was written (a resumed run): keep the page, drawing is not free
+        if not page.is_file() or page.stat().st_mtime_ns < Path(source).stat().st_mtime_ns:
+            write_atomically(page, class_report.student_html(student), what="--output-dir")
+    write_atomically(out / "grades.csv", class_report.grades_csv(students), what="--output-dir")
+    write_atomically(out / "report.html", class_report.report_html(students, title, pages), what="--output-dir")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from importlib import metadata
 
 from harness.graphs import example_graph
 from harness.render import pictures
@@ -22,8 +23,15 @@ th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-
 td.num { text-align: right; }
 .pass { color: #17692b; } .fail { color: #a31515; font-weight: bold; }
 pre { background: #f5f5f5; padding: .6em; overflow-x: auto; }
+.picture { margin-bottom: 1.2em; }
 .picture svg { max-width: 100%; height: auto; }
+body > .picture { overflow-x: auto; }
+body > .picture svg { max-width: none; }  /* a student's own page: full size, scrolled when wide */
+td.what { min-width: 14em; }
 code { background: #f5f5f5; padding: 0 .2em; }
+pre code { padding: 0; background: none; }
+td.rate { white-space: nowrap; }
+.about { color: #555; }
 .bar { background: #6a8fd6; height: 1em; display: inline-block; }
 """
 
@@ -44,6 +52,7 @@ def render(report: Report) -> str:
             body.append(f"<tr><td>{escape(exercise.name)}</td><td>{escape(check.name)}</td><td>{result}</td>"
                         f'<td class="num">{points(check.score)}/{points(check.max_score)}</td></tr>')
     body.append("</table>")
+    body.append(f'<p class="about">{escape(about(report))}</p>')
     for exercise in report.exercises:
         body += [f"<p><strong>Warning</strong> ({escape(exercise.name)}): {escape(w)}</p>"
                  for w in exercise.warnings]
@@ -72,6 +81,16 @@ def failure_html(check: CheckResult) -> str:
     for advice in dict.fromkeys(d.advice for d in check.diagnoses if d.advice):
         parts.append(f"<p>To fix: {text_html(advice)}</p>")
     return "\n".join(parts)
+
+
+def about(report: Report) -> str:
+    """What graded this report: a teacher reading a page later wants to know."""
+    try:
+        version = metadata.version("micrograde")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    layers = ", ".join(sorted({e.sandbox for e in report.exercises if e.sandbox})) or "unknown"
+    return f"Graded by micrograde {version}, seed {report.seed}, sandbox layer {layers}."
 
 
 def _graph_of(block: str, check: CheckResult) -> dict:
