@@ -6,6 +6,7 @@ Exit statuses: 0 full marks, 1 anything less, 2 bad usage or configuration
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -221,3 +222,23 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path):
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "interrupted" in stderr
     assert "Traceback" not in stderr, stderr
+
+
+def test_audit_shows_progress_lines_off_a_terminal_and_stops_cleanly_on_ctrl_c(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+    from support import grade_command
+    run = run_grade("--audit", "--examples", "20", "--jobs", "2", REPO / "exercises" / "01_forward", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    lines = [line for line in run.stderr.splitlines() if line.startswith("grade: [")]
+    assert lines and re.match(r"grade: \[(\d+)/\1\] ", lines[-1]) and "(audit gradings)" in lines[-1], run.stderr
+    assert "\r" not in run.stderr
+    proc = subprocess.Popen(grade_command() + ["--audit", "--jobs", "2", str(REPO / "exercises" / "04_engine")],
+                            cwd=tmp_path, start_new_session=True, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in stderr, stderr
