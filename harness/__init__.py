@@ -1,7 +1,8 @@
 """micrograde: an autograder for micrograd-style scalar autograd exercises.
 
 The public API is small: ``main`` (the ``grade`` command), ``grade_exercise``
-with ``Options``, and the result model. Everything else is internal.
+with ``Options``, the result model, and ``load_ipython_extension`` (``%load_ext
+harness`` in Jupyter registers ``%grade``). Everything else is internal.
 
 The names load lazily: the worker process imports ``harness.core.graph`` and must
 not pay for (or expose) Hypothesis, YAML and the rest of the grader.
@@ -16,6 +17,7 @@ _PUBLIC = {
     "ExerciseResult": "harness.core.results",
     "CheckResult": "harness.core.results",
     "Diagnosis": "harness.core.results",
+    "load_ipython_extension": "harness.classroom.jupyter",   # %load_ext harness, then %grade
 }
 
 __all__ = list(_PUBLIC)
