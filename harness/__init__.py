@@ -1,8 +1,9 @@
 """micrograde: an autograder for micrograd-style scalar autograd exercises.
 
 The public API is small: ``main`` (the ``grade`` command), ``grade_exercise``
-with ``Options``, the result model, and the exit statuses with the base of every
-exception the grader raises. Everything else is internal; the packages, top to
+with ``Options``, the result model, the exit statuses with the base of every
+exception the grader raises, and ``load_ipython_extension`` (``%load_ext harness``
+in Jupyter registers ``%grade``). Everything else is internal; the packages, top to
 bottom (imports flow downward only, checked by import-linter):
 
     cli -> classroom -> render -> grading -> diagnosis -> graphs -> sandbox -> worker -> core
@@ -23,6 +24,7 @@ _PUBLIC = {
     "ExitCode": "harness.core.errors",
     "MicrogradeError": "harness.core.errors",
     "UsageError": "harness.core.errors",
+    "load_ipython_extension": "harness.classroom.jupyter",   # %load_ext harness, then %grade
 }
 
 __all__ = sorted(_PUBLIC)

@@ -1,7 +1,7 @@
 """The ``grade`` command: declares options and calls one function per stage.
 
 Exit status: 0 full marks, 1 anything less, 2 bad usage or configuration,
-3 a fault of the grader itself (never the student's).
+3 a fault of the grader itself (never the student's), 130 interrupted (Ctrl-C).
 """
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ import importlib
 import os
 import shutil
 import sys
-import tempfile
 import time
 import traceback
+from importlib import metadata
 from pathlib import Path
 
 from harness.core.errors import ExitCode, MicrogradeError, UsageError
 from harness.core.files import write_atomically
+from harness.classroom.weak_sandbox import flag_weak_sandbox
 from harness.grading.exercise import find_targets, reference_folder
 from harness.grading.run import Options, grade_exercise
 from harness.render import RENDERERS
@@ -24,6 +25,21 @@ from harness.core.results import Report
 
 EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE, EXIT_GRADER = (ExitCode.FULL_MARKS, ExitCode.PARTIAL,
                                                   ExitCode.USAGE, ExitCode.GRADER_FAULT)
+EXIT_INTERRUPTED = ExitCode.INTERRUPTED
+
+EPILOG = """\
+With no PATH: the current folder when it is an exercise folder or holds
+exercise folders, else ./exercises.
+
+Also: {subcommands} (each with --help).
+
+Exit status:
+  0    full marks (with --bulk: every submission was graded, whatever the scores)
+  1    some points lost (with --audit: a bug model was missed)
+  2    bad usage or configuration: the message names the file, option or key
+  3    a fault of the grader itself, never the student's: please report it
+  130  interrupted (Ctrl-C); a --bulk run resumes where it stopped when run again
+"""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,9 +50,11 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="grade", description="Grade micrograd-style autograd exercises.",
-                epilog="Also: " + ", ".join(f"grade {name}" for name in SUBCOMMANDS) + " (each with --help).")
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                epilog=EPILOG.format(subcommands=", ".join(f"grade {name}" for name in SUBCOMMANDS)))
     p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="an exercise folder or a folder of them (default: ./exercises)")
+                   help="an exercise folder or a folder of them (default: see below)")
+    p.add_argument("--version", action="version", version=f"%(prog)s (micrograde) {version()}")
     p.add_argument("--reference", action="store_true",
                    help="grade the reference solution in place of the student's files")
     p.add_argument("--format", default="text", metavar="FORMAT",
@@ -47,9 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="grade every bug model of the catalogue against the exercises (the checks' check)")
     p.add_argument("--examples", type=int, metavar="N",
                    help="graphs per generated check, instead of the rubric's")
-    classroom = p.add_argument_group("submissions and classes (harness.classroom.submissions, harness.classroom.bulk)")
+    classroom = p.add_argument_group("submissions and classes")
     classroom.add_argument("--exercise", metavar="NAME",
-                           help="grade each PATH (a folder, .py, .ipynb or .zip) as exercise NAME")
+                           help="grade each PATH (a folder, .py, .ipynb, .zip or .tar.gz) as exercise NAME")
     classroom.add_argument("--bulk", metavar="FOLDER",
                            help="grade every submission in FOLDER (one entry per student); needs --exercise")
     classroom.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -87,7 +105,7 @@ def main(argv: list | None = None) -> int:
         traceback.print_exc()
         return EXIT_GRADER
     except KeyboardInterrupt:
-        print("grade: interrupted", file=sys.stderr)
+        print("\ngrade: interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
     except Exception:
         print("grade: grader error: this is a fault of the grader, not of the submission.\n"
@@ -105,18 +123,17 @@ def run(args: argparse.Namespace) -> int:
     if args.bulk:
         from harness.classroom.bulk import run_bulk
         return run_bulk(args)
-    paths = args.paths or ["exercises"]
     if args.exercise:
         from harness.classroom.submissions import grade_submission, submission_targets
-        targets = submission_targets(paths, args.exercise)
+        targets = submission_targets(args.paths or ["exercises"], args.exercise)
     else:
-        targets = find_targets(paths)
+        targets = find_targets(args.paths) if args.paths else default_targets()
     options = Options(seed=args.seed, examples=args.examples)
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.audit:
         from harness.classroom import audit
-        rows, reference_ok = audit.run_audit(targets, options, args.jobs)
+        rows, reference_ok = audit.run_audit(targets, options, args.jobs, progress=True)
         text = audit.render(rows, reference_ok)
         if args.output:
             write_atomically(Path(args.output), text)
@@ -137,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             report.exercises.append(grade_exercise(target, target.folder, options))
     report.seconds = time.monotonic() - started
+    flag_weak_sandbox(report)
     if args.graphs:
         from harness.render.pictures import write_pictures
         write_pictures(report, Path(args.graphs), sys.stderr)
@@ -146,6 +164,25 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_FULL if report.full_marks else EXIT_PARTIAL
+
+
+def default_targets() -> list:
+    """``grade`` with no PATH: ``.`` when it is (or holds) exercise folders, else ``./exercises``."""
+    try:
+        return find_targets([str(Path.cwd())])
+    except UsageError:
+        pass
+    if Path("exercises").is_dir():
+        return find_targets(["exercises"])
+    raise UsageError("no exercise here: this folder is not an exercise folder, holds none, and has no "
+                     "exercises/ folder; run grade inside an exercise folder or give its path (grade PATH)")
+
+
+def version() -> str:
+    try:
+        return metadata.version("micrograde")
+    except metadata.PackageNotFoundError:   # run from a source tree that was never installed
+        return "unknown"
 
 
 def entry_point() -> None:

@@ -9,18 +9,25 @@ merge``, the progress line on a terminal, and the zip rules in-process.
 from __future__ import annotations
 
 import csv
+import html
 import html.parser
 import io
 import json
 import os
 import pty
+import re
 import shutil
+import signal
 import stat
+import tarfile
 import subprocess
+import time
+import urllib.parse
 import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from support import REPO, grade_command, run_grade
 from harness.classroom.submissions import MAX_BYTES, MAX_MEMBERS, Unreadable, extract_zip
@@ -80,9 +87,10 @@ def rows(out: Path) -> dict:
 def test_every_submission_gets_its_own_row_and_file(graded):
     root, subs, run = graded
     assert run.returncode == 0, run.stderr
-    students = {"alice", "bob", "carol", "dan", "erin", "frank", "gina", "hank", "ivy"}
+    students = {"alice", "bob", "carol", "dan", "erin", "frank", "gina", "hank", "ivy", "notes"}
     assert set(rows(root / "out")) == students
     assert {p.stem for p in (root / "out").glob("*.json")} == students
+    assert {p.stem for p in (root / "out").glob("*.html")} == students | {"report"}
     assert "\r" not in run.stderr   # no progress line when stderr is not a terminal
 
 
@@ -95,7 +103,9 @@ def test_scores_are_each_submissions_own(graded):
     for student, why in (("erin", "import-error"), ("frank", "worker-crash"), ("gina", "timeout"),
                          ("hank", "import-error")):
         assert r[student]["score"] == "0" and why in r[student]["diagnoses"], (student, r[student])
-    assert all(row["status"] == "graded" for row in r.values())
+    assert r["notes"]["status"] == "unreadable" and r["notes"]["reason"].startswith("unsupported file type .txt")
+    assert r["erin"]["status"] == "unreadable" and "MiB" in r["erin"]["reason"]
+    assert all(row["status"] == "graded" for s, row in r.items() if s not in ("notes", "erin"))
 
 
 def test_a_zip_cannot_write_outside_its_folder(graded):
@@ -113,8 +123,33 @@ def test_the_class_report_counts_misconceptions_offline(graded):
     assert offline(page)
     table = page[page.index("<h2>Misconceptions</h2>"):page.index("<h2>Students</h2>")]
     row = table[table.index("<code>grad-overwrite</code>"):].split("</tr>")[0]
-    assert "2 of 9" in row and "bob, carol" in row and "a = Value(" in row   # who, how many, one example
+    assert "2 of 10" in row and "bob, carol" in row and "a = Value(" in row   # who, how many, one example
     assert "Score distribution" in page
+
+
+def test_the_class_report_says_what_graded_it_and_links_every_students_page(graded):
+    from importlib import metadata
+    root, _, _ = graded
+    out = root / "out"
+    page = (out / "report.html").read_text()
+    about = page[:page.index("<h2>Checks</h2>")]
+    assert re.search(r"<th>Report written</th><td>\d{4}-\d\d-\d\d \d\d:\d\d UTC</td>", about)
+    assert f"micrograde {metadata.version('micrograde')}" in about and "<th>Seed</th><td>0</td>" in about
+    layer = json.loads((out / "alice.json").read_text())["exercises"][0]["sandbox"]
+    assert layer and f"<th>Sandbox layer</th><td>{layer}</td>" in about
+    checks = page[page.index("<h2>Checks</h2>"):page.index("<h2>Score distribution</h2>")]
+    rubric = yaml.safe_load((REPO / "graders" / "04_engine.yaml").read_text())
+    for check in rubric["checks"]:   # every check, its description and its points, and a pass rate
+        row = checks[checks.index(f"<tr><td>{check['name']}</td>"):].split("</tr>")[0]
+        assert html.escape(check["description"]).split("`")[0] in row
+        assert f'<td class="num">{check["points"]}</td>' in row and "%</td>" in row
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', page)
+    assert {name for _, name in links} == set(rows(out))
+    for href, name in links:
+        student = (out / urllib.parse.unquote(href)).read_text()
+        assert offline(student) and f"<h1>{name}: " in student
+    bob = (out / "bob.html").read_text()
+    assert "grad-overwrite" in bob and "from value import Value" in bob and "seed 0" in bob
 
 
 class _Fetches(html.parser.HTMLParser):
@@ -127,7 +162,13 @@ class _Fetches(html.parser.HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "link", "iframe", "img", "object", "embed"):
             self.fetches.append(tag)
-        self.fetches += [v for k, v in attrs if k in ("src", "href", "xlink:href") and v and not v.startswith("#")]
+        self.fetches += [v for k, v in attrs if k in ("src", "href", "xlink:href") and v and not v.startswith("#")
+                         and not (tag == "a" and k == "href" and _local_page(v))]   # a link, not a fetch
+
+
+def _local_page(href: str) -> bool:
+    """A link to a page beside this one (a student's page): followed only when clicked, and offline."""
+    return "/" not in href and ":" not in href and href.endswith(".html")
 
 
 def offline(page: str) -> bool:
@@ -142,7 +183,7 @@ def test_a_rerun_skips_what_is_unchanged_and_regrades_what_changed(graded, tmp_p
     shutil.copytree(root / "out", out)
     before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.json")}
     again = run_grade("--bulk", subs, "--exercise", "04_engine", "--jobs", "2", "--output-dir", out, cwd=tmp_path)
-    assert again.returncode == 0 and "Graded 0 submissions (9 unchanged" in again.stdout
+    assert again.returncode == 0 and "Graded 0 now (10 unchanged" in again.stdout
     assert before == {p.name: p.stat().st_mtime_ns for p in out.glob("*.json")}
     changed = tmp_path / "subs"
     shutil.copytree(subs, changed)
@@ -150,7 +191,7 @@ def test_a_rerun_skips_what_is_unchanged_and_regrades_what_changed(graded, tmp_p
     (out / "hank.json").write_text('{"version": 1, "exer')   # a file cut short by an interrupted run
     again = run_grade("--bulk", changed, "--exercise", "04_engine", "--jobs", "2", "--output-dir", out,
                       cwd=tmp_path)
-    assert again.returncode == 0 and "Graded 2 submissions (7 unchanged" in again.stdout
+    assert again.returncode == 0 and "Graded 2 now (8 unchanged" in again.stdout
     assert rows(out)["bob"]["score"] == "20" and rows(out)["hank"]["score"] == "0"
 
 
@@ -247,3 +288,156 @@ def test_names_in_any_script_and_look_alike_names_keep_their_own_rows(tmp_path):
     assert run.returncode == 0, run.stderr
     assert set(rows(tmp_path / "out")) == {"a b", "a_b", "李雷"}
     assert len(list((tmp_path / "out").glob("*.json"))) == 3 and (tmp_path / "out" / "李雷.json").is_file()
+
+
+# -- an LMS-shaped download: every entry a row ------------------------------------------
+CORRECT = REPO / "tests" / "corpus" / "correct"
+
+
+def notebook(source: str) -> str:
+    cells = [{"cell_type": "code", "source": "%matplotlib inline\nimport math", "metadata": {}, "outputs": [],
+              "execution_count": None},
+             {"cell_type": "code", "source": source, "metadata": {}, "outputs": [], "execution_count": None}]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def make_lms_folder(root: Path) -> Path:
+    """The ten entries of issue 13's download: eight correct engines in eight shapes, two that cannot be read."""
+    subs = root / "lms"
+    subs.mkdir(parents=True)
+    (subs / "alice").mkdir()
+    shutil.copy(CORRECT / "kahn_order.py", subs / "alice" / "value.py")
+    shutil.copy(CORRECT / "slots.py", subs / "bob.py")
+    (subs / "carol.ipynb").write_text(notebook(REFERENCE.read_text()))
+    with zipfile.ZipFile(subs / "dave.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(CORRECT / "list_children.py", "dave-hw4/value.py")
+        z.writestr("dave-hw4/README.txt", "my homework")
+    erin_src = root / "erin-src"
+    (erin_src / "hw").mkdir(parents=True)
+    shutil.copy(CORRECT / "creation_order.py", erin_src / "hw" / "value.py")
+    (erin_src / "hw" / "passwd.py").symlink_to("/etc/passwd")
+    with tarfile.open(subs / "erin.tar.gz", "w:gz") as t:
+        t.add(erin_src / "hw", arcname="hw")
+        outside = tarfile.TarInfo("../outside.py")
+        data = b"print('escaped')\n"
+        outside.size = len(data)
+        t.addfile(outside, io.BytesIO(data))
+    shutil.copy(CORRECT / "op_table.py", subs / "frank.py.txt")
+    shutil.copy(CORRECT / "properties.py", subs / "Grace.PY")
+    (subs / "heidi").mkdir()
+    (subs / "ivan.zip").write_bytes(b"PK\x03\x04 this is not really a zip, the upload was cut short")
+    (subs / "judy" / "hw4").mkdir(parents=True)
+    shutil.copy(CORRECT / "dataclass_value.py", subs / "judy" / "hw4" / "value.py")
+    return subs
+
+
+def test_an_lms_download_gives_every_entry_a_row_and_every_correct_engine_full_marks(tmp_path):
+    subs = make_lms_folder(tmp_path)
+    out = tmp_path / "out"
+    run = run_grade("--bulk", subs, "--exercise", "04_engine", "--jobs", "2", "--output-dir", out, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    r = rows(out)
+    correct = {"alice", "bob", "carol", "dave", "erin", "frank", "Grace", "judy"}
+    assert set(r) == correct | {"heidi", "ivan"}
+    assert {p.stem for p in out.glob("*.json")} == set(r) == {p.stem for p in out.glob("*.html")} - {"report"}
+    for student in correct:
+        assert r[student]["score"] == "20" and r[student]["status"] == "graded", (student, r[student])
+    assert r["heidi"]["score"] == "0" and r["heidi"]["status"] == "unreadable"
+    assert r["heidi"]["reason"].startswith("empty folder")
+    assert r["ivan"]["score"] == "0" and r["ivan"]["reason"].startswith("corrupt zip:")
+    assert "10 submissions: 8 graded, 2 zero with a reason" in run.stdout and "0 grader errors" in run.stdout
+    # what was renamed or skipped is said, in the student's own report
+    warnings = {s: json.loads((out / f"{s}.json").read_text())["exercises"][0]["warnings"] for s in correct}
+    assert any("frank.py.txt graded as value.py" in w for w in warnings["frank"])
+    assert any("Grace.PY graded as value.py" in w for w in warnings["Grace"])
+    assert any("passwd.py (a link" in w for w in warnings["erin"])
+    assert any("../outside.py (outside" in w for w in warnings["erin"])
+    assert not (tmp_path / "outside.py").exists() and not (subs / "outside.py").exists()
+    assert warnings["alice"] == warnings["judy"] == []
+    umask = os.umask(0o022)
+    os.umask(umask)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()}
+    assert set(modes.values()) == {0o666 & ~umask}, modes   # like any Unix tool: readable by a TA under 022
+
+
+def test_entries_that_are_not_submissions_still_get_a_row_that_says_why(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "kim.rar").write_bytes(b"Rar!\x1a\x07\x00")
+    (subs / "leo.docx").write_bytes(b"PK")
+    (subs / "mia").mkdir()
+    (subs / "mia" / "notes.md").write_text("I ran out of time")
+    (subs / "ned.tar").write_bytes(b"\0" * 1024)          # a tar with no members
+    (subs / ".DS_Store").write_bytes(b"litter")            # hidden: not a student
+    run = run_grade("--bulk", subs, "--exercise", "04_engine", "--jobs", "2", "--output-dir", tmp_path / "o",
+                    cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    r = rows(tmp_path / "o")
+    assert set(r) == {"kim", "leo", "mia", "ned"}
+    assert r["kim"]["reason"].startswith("unsupported archive .rar")
+    assert r["leo"]["reason"].startswith("unsupported file type .docx")
+    assert "value.py" in r["mia"]["reason"] and "notes.md" in r["mia"]["reason"]
+    assert r["ned"]["reason"].startswith("empty archive")
+    assert all(row["status"] == "unreadable" and row["score"] == "0" for row in r.values())
+
+
+def test_extract_tar_applies_the_zip_rules(tmp_path):
+    from harness.classroom.archives import extract_tar
+    with tarfile.open(tmp_path / "bomb.tgz", "w:gz") as t:
+        for name in ("a.py", "b.py"):
+            info = tarfile.TarInfo(name)
+            info.size = MAX_BYTES // 2 + 1
+            t.addfile(info, io.BytesIO(b"0" * info.size))
+    with pytest.raises(Unreadable, match="more than"):
+        extract_tar(tmp_path / "bomb.tgz", tmp_path / "x")
+    with tarfile.open(tmp_path / "many.tar", "w") as t:
+        for i in range(MAX_MEMBERS + 1):
+            t.addfile(tarfile.TarInfo(f"f{i}.txt"), io.BytesIO(b""))
+    with pytest.raises(Unreadable, match="at most"):
+        extract_tar(tmp_path / "many.tar", tmp_path / "y")
+    with tarfile.open(tmp_path / "odd.tar", "w") as t:
+        for info in (tarfile.TarInfo("/abs.py"), tarfile.TarInfo("dev")):
+            if info.name == "dev":
+                info.type = tarfile.CHRTYPE
+            t.addfile(info, io.BytesIO(b""))
+        hard = tarfile.TarInfo("hard.py")
+        hard.type, hard.linkname = tarfile.LNKTYPE, "/etc/passwd"
+        t.addfile(hard)
+    warnings = extract_tar(tmp_path / "odd.tar", tmp_path / "z")
+    assert len(warnings) == 3 and not any((tmp_path / "z").rglob("*"))
+
+
+def test_without_a_terminal_a_line_names_the_submission_being_waited_on(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(HOSTILE / "infinite_loop_at_import.py", subs / "gina.py")   # waits out its time limit
+    run = run_grade("--bulk", subs, "--exercise", "04_engine", "--jobs", "1", "--output-dir", tmp_path / "o",
+                    cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert "waiting on gina (" in run.stderr and "\r" not in run.stderr
+    assert "grade: [1/1]" in run.stderr   # and the last one, whatever N
+
+
+def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(REFERENCE, subs / "alice.py")
+    shutil.copy(HOSTILE / "infinite_loop_at_import.py", subs / "gina.py")
+    out = tmp_path / "o"
+    # a terminal's Ctrl-C: SIGINT to the whole process group, the pool and the workers included
+    proc = subprocess.Popen(grade_command() + ["--bulk", str(subs), "--exercise", "04_engine", "--jobs", "1",
+                                               "--output-dir", str(out)], cwd=tmp_path, start_new_session=True,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (out / "alice.json").is_file() and time.monotonic() < deadline:   # alice first, then gina hangs
+        time.sleep(0.2)
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "Run the same command again" in stderr
+    assert "1 of 2 submissions graded" in stderr
+    assert not (out / "gina.json").exists() and not list(out.glob(".*.tmp"))
+    again = run_grade("--bulk", subs, "--exercise", "04_engine", "--jobs", "1", "--output-dir", out, cwd=tmp_path)
+    assert again.returncode == 0 and "Graded 1 now (1 unchanged" in again.stdout
+    assert set(rows(out)) == {"alice", "gina"}

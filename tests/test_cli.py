@@ -6,6 +6,7 @@ Exit statuses: 0 full marks, 1 anything less, 2 bad usage or configuration
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -160,3 +161,84 @@ def test_bad_usage_exits_2_with_a_message_and_no_traceback(case, tmp_path, workd
     assert run.stdout == ""
     assert "grade: error:" in run.stderr and word in run.stderr, run.stderr
     assert "Traceback" not in run.stderr, run.stderr
+
+
+# -- conventions of a Unix command (issue 13) ---------------------------------------------
+def test_version_names_the_installed_version(tmp_path):
+    from importlib import metadata
+    run = run_grade("--version", cwd=tmp_path)
+    assert run.returncode == 0 and run.stdout.strip() == f"grade (micrograde) {metadata.version('micrograde')}"
+
+
+def test_help_lists_exit_statuses_and_names_no_modules(tmp_path):
+    run = run_grade("--help", cwd=tmp_path)
+    assert run.returncode == 0
+    assert "harness" not in run.stdout
+    section = run.stdout[run.stdout.index("Exit status:"):]
+    for code in ("0 ", "1 ", "2 ", "3 ", "130 "):
+        assert f"\n  {code}" in section, section
+
+
+@pytest.mark.parametrize("where, names", [("exercises/03_reuse", ["03_reuse"]),
+                                          ("exercises", list(ALL_EXERCISES))])
+def test_no_path_grades_the_exercise_folder_you_are_in(tmp_path, where, names):
+    shutil.copytree(REPO / "exercises", tmp_path / "exercises")
+    run = run_grade("--reference", "--format", "json", cwd=tmp_path / where)
+    assert run.returncode == 0, run.describe()
+    assert [ex["name"] for ex in run.report["exercises"]] == names
+
+
+def test_no_path_and_no_exercise_anywhere_says_what_to_do(tmp_path):
+    run = run_grade(cwd=tmp_path)
+    assert run.returncode == 2 and "no exercise here" in run.stderr and "grade PATH" in run.stderr
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_output_follows_the_umask_and_stays_atomic(tmp_path, umask, mode):
+    import subprocess
+    from support import grade_command
+    folder = make_exercise(tmp_path / "03", "03_reuse", REPO / "reference" / "engine.py")
+    out = tmp_path / "out"
+    out.mkdir()
+    done = subprocess.run(["bash", "-c", f"umask {umask:03o} && exec \"$@\"", "grade", *grade_command(),
+                           "--format", "json", "--output", str(out / "r.json"), str(folder)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert [p.name for p in out.iterdir()] == ["r.json"]
+    assert (out / "r.json").stat().st_mode & 0o777 == mode
+
+
+def test_ctrl_c_exits_130_without_a_traceback(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+    from support import grade_command
+    folder = make_exercise(tmp_path / "04", "04_engine", REPO / "tests" / "hostile" / "infinite_loop_at_import.py")
+    proc = subprocess.Popen(grade_command() + [str(folder)], cwd=tmp_path, start_new_session=True,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)   # in the middle of waiting on the hanging worker
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in stderr
+    assert "Traceback" not in stderr, stderr
+
+
+def test_audit_shows_progress_lines_off_a_terminal_and_stops_cleanly_on_ctrl_c(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+    from support import grade_command
+    run = run_grade("--audit", "--examples", "20", "--jobs", "2", REPO / "exercises" / "01_forward", cwd=tmp_path)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    lines = [line for line in run.stderr.splitlines() if line.startswith("grade: [")]
+    assert lines and re.match(r"grade: \[(\d+)/\1\] ", lines[-1]) and "(audit gradings)" in lines[-1], run.stderr
+    assert "\r" not in run.stderr
+    proc = subprocess.Popen(grade_command() + ["--audit", "--jobs", "2", str(REPO / "exercises" / "04_engine")],
+                            cwd=tmp_path, start_new_session=True, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "Traceback" not in stderr, stderr

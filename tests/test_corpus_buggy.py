@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+import types
 
 import pytest
 
@@ -205,9 +207,19 @@ def examples(graded):
 
 def paste(block: str, value_class) -> dict:
     """Run the example's code (its ``# expected`` lines are left to compare)."""
-    namespace = {"Value": value_class}
+    namespace = {}
     code = "\n".join(line for line in block.splitlines() if not OBSERVATION.match(line))
-    exec(compile(code, "<example>", "exec"), namespace)
+    module = types.ModuleType("value")   # what the example's `from value import Value` finds
+    module.Value = value_class
+    saved = sys.modules.get("value")
+    sys.modules["value"] = module
+    try:
+        exec(compile(code, "<example>", "exec"), namespace)
+    finally:
+        if saved is None:
+            del sys.modules["value"]
+        else:
+            sys.modules["value"] = saved
     return namespace
 
 

@@ -369,3 +369,28 @@ def test_html_report_draws_the_failing_example(runs):
     page = runs[("html", "buggy")]
     assert "<svg" in page and "got 1.0" in page   # a + a: grad expected 2.0, got 1.0
     assert "<svg" not in runs[("html", "correct")]
+
+
+# -- the weakest sandbox layer is said in every format (issue 13) ----------------------------
+def test_every_format_says_when_the_sandbox_is_only_rlimits(tmp_path):
+    import os
+    import subprocess
+    from support import grade_command
+    folder = make_exercise(tmp_path / "03", "03_reuse", overwrite_in_add())
+    env = {**os.environ, "MICROGRADE_SANDBOX": "rlimits"}
+    done = subprocess.run(grade_command() + ["--format", "json", "--output", str(tmp_path / "r.json"), str(folder)],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    saved = json.loads((tmp_path / "r.json").read_text())
+    assert saved["exercises"][0]["sandbox"] == "rlimits"
+    assert any("rlimits" in w and "apt-get install bubblewrap" in w for w in saved["exercises"][0]["warnings"])
+    for fmt in sorted(RENDERERS):
+        if fmt == "github":   # a runner result has no place for it: the workflow's Markdown summary says it
+            continue
+        shown = run_grade("render", tmp_path / "r.json", "--format", fmt, cwd=tmp_path)
+        assert shown.returncode == 1, shown.stderr
+        text = shown.stdout
+        assert "rlimits" in text and "bubblewrap" in text and "reference solution" in text, fmt
+    stronger = run_grade("--format", "json", folder, cwd=tmp_path)   # the default layer here: no warning
+    if stronger.report["exercises"][0]["sandbox"] != "rlimits":
+        assert not any("rlimits" in w for w in stronger.report["exercises"][0]["warnings"])

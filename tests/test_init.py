@@ -131,7 +131,7 @@ def test_gradescope_finds_the_file_in_a_folder_the_student_uploaded(gradescope):
 
 @pytest.mark.parametrize("files, says", [
     ({"value.py": "class Value:\n    def __init__(self, data)\n"}, "SyntaxError"),
-    ({}, "value.py not found"),
+    ({}, "empty folder: submission holds no files; submit the exercise's file value.py"),
     ({"notes.txt": "I could not do it"}, "it holds: notes.txt"),
 ])
 def test_gradescope_always_writes_results_for_a_broken_submission(gradescope, files, says):
@@ -216,3 +216,72 @@ def test_github_steps_run_and_the_reporter_adds_up_the_points(gradescope, tmp_pa
         return
     assert maximum == 20 and (points == 20) == full and job_fails == (not full)
     assert "| 04\\_engine |" in summary.read_text()   # the Markdown summary on the run's page
+
+
+# -- a plain install: no source tree, an old setuptools, no network -------------------------
+def test_a_plain_install_builds_a_bundle_that_grades_offline(gradescope, tmp_path):
+    """The wheel in the bundle, installed alone into a fresh venv, builds the next bundle itself."""
+    venv = tmp_path / "plain-venv"
+    _preinstalled_dependencies(venv)   # a fresh venv: Python's own pip and setuptools (65 on 3.11)
+    wheel = next((gradescope / "source").glob("micrograde-*.whl"))
+    py = venv / "bin" / "python"
+    done = subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)], env=_env(tmp_path),
+                          capture_output=True, text=True, timeout=SETUP_TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    where = subprocess.run([str(py), "-c", "import harness; print(harness.__file__)"], cwd=tmp_path,
+                           capture_output=True, text=True).stdout
+    assert str(venv) in where and not (Path(where).parents[1] / "pyproject.toml").exists()
+    work = tmp_path / "instructor"
+    work.mkdir()
+    made = subprocess.run([str(venv / "bin" / "grade"), "init", "gradescope", "--exercise", "03_reuse", "--zip"],
+                          cwd=work, env=_env(tmp_path), capture_output=True, text=True, timeout=SETUP_TIMEOUT)
+    assert made.returncode == 0, made.stderr
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(work / "gradescope-autograder.zip") as z:
+        assert any(n.endswith(".whl") for n in z.namelist())
+        z.extractall(root / "source")
+    for name in ("setup.sh", "run_autograder"):
+        (root / "source" / name).chmod(0o755)
+    _preinstalled_dependencies(root / "micrograde-venv")
+    done = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=_env(root), capture_output=True,
+                          text=True, timeout=SETUP_TIMEOUT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    doc = run_autograder(root, {"value.py": REFERENCE.read_text(encoding="utf-8")})
+    assert doc["score"] == 10 and all(t["status"] == "passed" for t in doc["tests"])
+    doc = run_autograder(root, {"value.py": overwrite_in_add()})
+    assert doc["score"] < 10 and "grad-overwrite" in json.dumps(doc)
+
+
+def test_the_bundle_installs_bubblewrap_and_numpy_and_follows_the_umask(tmp_path):
+    run = run_grade("init", "gradescope", "--exercise", "04_engine", "--dir", tmp_path / "b", "--zip", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    setup = (tmp_path / "b" / "setup.sh").read_text()
+    assert "apt-get install -y -qq bubblewrap" in setup and "pip install --quiet numpy" in setup
+    modes = {p.name: p.stat().st_mode & 0o777 for p in [*(tmp_path / "b").iterdir(), tmp_path / "b.zip"]}
+    assert modes.pop("setup.sh") == modes.pop("run_autograder") == 0o755   # the tests run under umask 022
+    assert set(modes.values()) == {0o644}, modes
+
+
+def test_a_failed_init_leaves_nothing_half_made(tmp_path):
+    (tmp_path / "b.zip").mkdir()           # the zip cannot be written: found before anything is made
+    run = run_grade("init", "gradescope", "--exercise", "04_engine", "--dir", tmp_path / "b", "--zip", "--force",
+                    cwd=tmp_path)
+    assert run.returncode == 2 and "b.zip exists and is not a file" in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.zip"]
+
+
+def test_github_init_refuses_the_readmes_placeholder(tmp_path):
+    run = run_grade("init", "github", "--install", "git+https://github.com/YOU/micrograde@v0.1.0",
+                    "--dir", tmp_path, cwd=tmp_path)
+    assert run.returncode == 2 and "placeholder YOU" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / ".github").exists()
+
+
+def test_github_workflow_installs_bubblewrap_with_the_apparmor_switch_and_numpy(tmp_path):
+    flow = workflow(tmp_path, "micrograde==0.1.0")
+    steps = {s["name"]: s.get("run", "") for s in flow["jobs"]["run-autograding-tests"]["steps"]}
+    assert "apt-get install -y -qq bubblewrap" in steps["Install bubblewrap"]
+    assert "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0" in steps["Install bubblewrap"]
+    assert "pip install numpy" in steps["Install micrograde"]
+    assert (tmp_path / ".github" / "workflows" / "classroom.yml").stat().st_mode & 0o777 == 0o644

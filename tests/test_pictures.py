@@ -111,3 +111,26 @@ def test_what_the_student_controls_cannot_break_the_drawing():
     svg = pictures.svg(graph, 'title "with" quotes')
     texts = [t.text or "" for t in ET.fromstring(svg.encode("utf-8")).iter(f"{SVG}text")]
     assert any("<b>" in t for t in texts)     # shown as text, not taken as markup
+
+
+def test_titles_are_plain_text_without_markdown_backticks():
+    graph = {"values": [{"name": "a", "data": 3.0, "grad": 2.0, "actual_grad": 1.0},
+                        {"name": "b", "op": "+", "args": [0, 0], "code": "b = a + a", "data": 6.0, "grad": 1.0}],
+             "compared": ["data", "grad"]}
+    source = pictures.dot_source(graph, "grad-overwrite: `+` backward assigns the gradient (`x.grad = ...`)")
+    title = next(line for line in source.splitlines() if "label=\"" in line and "labelloc" in line)
+    assert "`" not in title and "+ backward assigns the gradient (x.grad = ...)" in title
+
+
+@needs_dot
+def test_the_student_html_draws_every_example_of_a_check(tmp_path):
+    folder = make_exercise(tmp_path / "03", "03_reuse", overwrite_in_add())
+    run = run_grade("--format", "json", folder, cwd=tmp_path)
+    check = next(c for c in run.report["exercises"][0]["checks"] if c["name"] == "lecture-reuse")
+    blocks = list(dict.fromkeys(b for d in check["diagnoses"] for b in d["example"].split("\n\n")))
+    assert len(blocks) >= 2   # the lecture's graphs, one after another
+    page = run_grade("--format", "html", folder, cwd=tmp_path).stdout
+    section = page[page.index("03_reuse: lecture-reuse</h2>"):]
+    section = section[:section.index("<h2>")] if "<h2>" in section else section
+    assert section.count("<pre><code>") == len(blocks)
+    assert section.count("<svg") == len(blocks)   # one picture under each example

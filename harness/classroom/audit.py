@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.diagnosis import catalogue
 from harness.diagnosis import models
 from harness.classroom import nn_audit
+from harness.classroom.progress import Progress, ignore_sigint, stop_pool
 from harness.diagnosis import nn_models
 from harness.grading import course
 from harness.grading.exercise import Target, reference_folder
@@ -139,7 +140,7 @@ def _grade_one(job) -> tuple:
     return key, rubric.name, result.failed_checks, result.diagnosis_ids
 
 
-def run_audit(targets: list, options: Options, jobs: int = 2) -> tuple:
+def run_audit(targets: list, options: Options, jobs: int = 2, progress: bool = False) -> tuple:
     """Grade every model (and the reference) on every exercise in scope: (rows, reference_ok)."""
     models = audit_models()
     work = []
@@ -152,15 +153,41 @@ def run_audit(targets: list, options: Options, jobs: int = 2) -> tuple:
     nn_work = nn_audit.nn_work(targets, options)
     rows.update({key: Row(key, nn_models.catalogue_id(defect), {}) for _, defect, _, key in nn_work})
     reference_ok = True
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for key, exercise, failed, ids in pool.map(_grade_one, work):
-            if key == "reference":
-                reference_ok = reference_ok and not failed
-            else:
-                rows[key].results[exercise] = (failed, ids)
-        for key, exercise, failed, ids in pool.map(nn_audit.grade_nn_one, nn_work):
+    jobs_all = [(_grade_one, job) for job in work] + [(nn_audit.grade_nn_one, job) for job in nn_work]
+    for key, exercise, failed, ids in _run_pool(jobs_all, jobs, progress):
+        if key == "reference":
+            reference_ok = reference_ok and not failed
+        else:
             rows[key].results[exercise] = (failed, ids)
     return [r for r in rows.values() if r.results], reference_ok
+
+
+def _run_pool(calls: list, jobs: int, show: bool) -> list:
+    """Every ``(function, job)`` in a pool, in order; progress on stderr; Ctrl-C stops the pool."""
+    progress = Progress(len(calls), "audit gradings") if show else None
+    pool = ProcessPoolExecutor(max_workers=max(1, jobs), initializer=ignore_sigint)
+    try:
+        futures = {pool.submit(fn, job): f"{job[-1]} on {Path(job[0]).stem}" for fn, job in calls}
+        pending = set(futures)
+        while pending:
+            if progress:
+                for f in pending:
+                    if f.running() and futures[f] not in progress.waiting:
+                        progress.start(futures[f])
+            done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+            for f in done:
+                f.result()
+                if progress:
+                    progress.step(futures[f], "done")
+            if progress:
+                progress.tick()
+        if progress:
+            progress.finish()
+        pool.shutdown()
+        return [f.result() for f in futures]
+    except BaseException:
+        stop_pool(pool)
+        raise
 
 
 def render(rows: list, reference_ok: bool) -> str:

@@ -26,7 +26,6 @@ import glob
 import hashlib
 import json
 import multiprocessing
-import os
 import sys
 import time
 import traceback
@@ -37,12 +36,16 @@ from harness.render import class_report
 from harness.classroom import saved
 from harness.core.errors import ExitCode, UsageError
 from harness.core.files import write_atomically
+from harness.classroom.weak_sandbox import flag_weak_sandbox
+from harness.classroom.progress import Progress, ignore_sigint, stop_pool
 from harness.grading.exercise import target_for
 from harness.grading.run import Options
+from harness.render._shared import points
 from harness.render.pictures import safe_name
 from harness.core.results import Report
 
 EXIT_OK, EXIT_USAGE, EXIT_GRADER = ExitCode.FULL_MARKS, ExitCode.USAGE, ExitCode.GRADER_FAULT
+EXIT_INTERRUPTED = ExitCode.INTERRUPTED
 
 
 def run_bulk(args: argparse.Namespace) -> int:
@@ -51,15 +54,23 @@ def run_bulk(args: argparse.Namespace) -> int:
     _check_usage(args, root, out)
     started = time.monotonic()
     files, todo = _plan(root, out, args.exercise, Options(seed=args.seed, examples=args.examples))
-    progress = _Progress(len(todo)) if sys.stderr.isatty() else None
-    faults = _grade_all(todo, args.jobs, progress)
+    progress = Progress(len(todo))
+    try:
+        faults = _grade_all(todo, args.jobs, progress)
+    except KeyboardInterrupt:
+        progress.finish()
+        left = sum(not Path(t["json"]).is_file() or not _already_graded(Path(t["json"]), t["sha256"], t["grader"])
+                   for t in todo)
+        print(f"grade: interrupted; {len(todo) - left} of {len(todo)} submissions graded and saved in {out}. "
+              "Run the same command again to grade only the rest.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     for task in todo:   # a safety net: every submission gets its row, whatever happened
         if not Path(task["json"]).is_file():
             faults += 1
             write_json(Path(task["json"]), {"version": 1, "error": "no result was recorded for this submission",
                                             "submission": _meta(task)})
     results = [saved.load(f) for f in files]
-    _write_outputs(results, out, f"{args.exercise}: {len(results)} submissions")
+    _write_outputs(results, files, out, f"{args.exercise}: {len(results)} submissions")
     if args.graphs:   # the example of each misconception that report.html shows
         from harness.render.pictures import draw_all
         _, best = class_report.misconceptions(results)
@@ -67,8 +78,12 @@ def run_bulk(args: argparse.Namespace) -> int:
                   if d.graph], Path(args.graphs), sys.stderr)
     seconds = time.monotonic() - started
     rate = f", {len(todo) / seconds * 60:.0f} per minute" if todo and seconds > 0 else ""
-    print(f"Graded {len(todo)} submissions ({len(files) - len(todo)} unchanged, skipped) in "
-          f"{seconds:.1f} s{rate}.\nWrote {out / 'grades.csv'}, {out / 'report.html'} and one JSON file "
+    unread = sum(1 for r in results if r.report is not None and r.meta.get("unreadable"))
+    errors = sum(1 for r in results if r.report is None)
+    print(f"{len(results)} submissions: {len(results) - unread - errors} graded, {unread} zero with a reason "
+          f"(not readable as a submission), {errors} grader errors. Graded {len(todo)} now "
+          f"({len(files) - len(todo)} unchanged, skipped) in {seconds:.1f} s{rate}.\n"
+          f"Wrote {out / 'grades.csv'}, {out / 'report.html'} and one JSON and one HTML file "
           f"per student in {out}.")
     if faults:
         print(f"grade: grader error on {faults} submissions: their rows say 'grader-error'; please report "
@@ -94,8 +109,8 @@ def _plan(root: Path, out: Path, exercise: str, options: Options) -> tuple:
     from harness.classroom.submissions import content_hash, find_submissions, student_name
     entries = find_submissions(root)
     if not entries:
-        raise UsageError(f"--bulk {root}: no submissions found; expected one folder, .py, .ipynb "
-                         "or .zip file per student")
+        raise UsageError(f"--bulk {root}: no submissions found; expected one folder, .py, .ipynb, "
+                         ".zip or .tar.gz file per student")
     stems = [student_name(e) for e in entries]
     # alice.py and alice.zip side by side: both keep their full names
     names = [s if stems.count(s) == 1 else e.name for e, s in zip(entries, stems)]
@@ -133,11 +148,11 @@ def merge_command(argv: list) -> int:
         if not matched:
             raise UsageError(f"{pattern}: no such file")
         files += [Path(f) for f in matched]
-    files = [f for f in files if f.name not in ("grades.csv", "report.html")]
+    files = [f for f in files if f.name not in ("grades.csv", "report.html") and f.suffix != ".html"]
     students = [saved.load(f) for f in files]
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    _write_outputs(students, out, args.title or f"Class report: {len(students)} submissions")
+    _write_outputs(students, files, out, args.title or f"Class report: {len(students)} submissions")
     print(f"Merged {len(students)} results into {out / 'grades.csv'} and {out / 'report.html'}.")
     return EXIT_GRADER if any(s.report is None for s in students) else EXIT_OK
 
@@ -161,15 +176,19 @@ def grader_key(exercise: str, options: Options) -> str:
 
 def grade_one(task: dict) -> dict:
     """In a pool process: grade one submission and write its JSON file. Never raises."""
-    from harness.classroom.submissions import grade_submission
+    from harness.classroom.submissions import read_and_grade
     started = time.monotonic()
     meta = _meta(task)
     try:
         target = target_for(Path(task["path"]), task["exercise"])
         report = Report(seed=task["seed"])
-        report.exercises.append(grade_submission(Path(task["path"]), target,
-                                                 Options(seed=task["seed"], examples=task["examples"])))
+        result, why = read_and_grade(Path(task["path"]), target,
+                                     Options(seed=task["seed"], examples=task["examples"]))
+        report.exercises.append(result)
         report.seconds = time.monotonic() - started
+        flag_weak_sandbox(report)
+        if why:   # zero with a reason: the row says why (grades.csv's "reason" column)
+            meta["unreadable"] = why
         data = {**report.to_dict(), "submission": meta}
     except Exception:
         data = {"version": 1, "error": traceback.format_exc(limit=8), "submission": meta}
@@ -179,9 +198,7 @@ def grade_one(task: dict) -> dict:
 
 def write_json(path: Path, data: dict) -> None:
     """Temporary file, then rename: a killed run never leaves half a file to resume from."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, allow_nan=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(data, indent=1, allow_nan=False) + "\n", what="--output-dir")
 
 
 def _already_graded(path: Path, digest: str, grader: str) -> bool:
@@ -209,8 +226,7 @@ def _grade_all(todo: list, jobs: int, progress) -> int:
             _write_result(task, submissions_unreadable(task, "worker-crash", "The submission ended the grader's "
                           "worker", "the submission killed the grading process itself (it reached outside "
                           "its worker); it gets no points"), progress)
-    if progress:
-        progress.finish()
+    progress.finish()
     return faults
 
 
@@ -220,23 +236,35 @@ def _pooled(todo: list, jobs: int, progress) -> tuple:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["harness.classroom.submissions"])
     while queue:
-        with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            running = {}
-            try:
-                while queue or running:
-                    while queue and len(running) < jobs:
-                        task = queue.pop()
-                        running[pool.submit(grade_one, task)] = task
-                    done, _ = cf.wait(running, return_when=cf.FIRST_COMPLETED)
-                    for future in done:
-                        data = future.result()   # raises BrokenProcessPool: the task stays in running
-                        task = running.pop(future)
-                        faults += "error" in data
-                        if progress:
-                            progress.step(task["student"], data)
-            except cf.process.BrokenProcessPool:
-                suspects += running.values()
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=ignore_sigint)
+        running = {}
+        try:
+            while queue or running:
+                while queue and len(running) < jobs:
+                    task = queue.pop()
+                    running[pool.submit(grade_one, task)] = task
+                    progress.start(task["student"])
+                done, _ = cf.wait(running, timeout=1.0, return_when=cf.FIRST_COMPLETED)
+                progress.tick()
+                for future in done:
+                    data = future.result()   # raises BrokenProcessPool: the task stays in running
+                    task = running.pop(future)
+                    faults += "error" in data
+                    progress.step(task["student"], _outcome(data))
+            pool.shutdown()
+        except cf.process.BrokenProcessPool:
+            suspects += running.values()
+            pool.shutdown()
+        except BaseException:   # Ctrl-C: stop now; what is saved stays, the rest is graded next run
+            stop_pool(pool)
+            raise
     return faults, suspects
+
+
+def _outcome(data: dict) -> str:
+    if "error" in data:
+        return "grader error"
+    return f"{points(data.get('score', 0))}/{points(data.get('max_score', 0))}"
 
 
 def submissions_unreadable(task: dict, ident: str, title: str, why: str) -> dict:
@@ -248,29 +276,17 @@ def submissions_unreadable(task: dict, ident: str, title: str, why: str) -> dict
 
 def _write_result(task: dict, data: dict, progress) -> None:
     write_json(Path(task["json"]), {**data, "submission": _meta(task)})
-    if progress:
-        progress.step(task["student"], data)
+    progress.step(task["student"], _outcome(data))
 
 
-def _write_outputs(students: list, out: Path, title: str) -> None:
-    write_atomically(out / "grades.csv", class_report.grades_csv(students))
-    write_atomically(out / "report.html", class_report.report_html(students, title))
-
-
-class _Progress:
-    """One line on a terminal, rewritten in place: done/total, rate, the last student."""
-
-    def __init__(self, total: int):
-        self.total, self.done, self.started = total, 0, time.monotonic()
-
-    def step(self, student: str, data: dict) -> None:
-        self.done += 1
-        rate = self.done / max(time.monotonic() - self.started, 1e-9) * 60
-        score = "grader error" if "error" in data else f"{data.get('score')}/{data.get('max_score')}"
-        line = f"[{self.done}/{self.total}] {rate:.0f}/min  {student}: {score}"
-        sys.stderr.write("\r" + line[:100].ljust(100))
-        sys.stderr.flush()
-
-    def finish(self) -> None:
-        sys.stderr.write("\r" + " " * 100 + "\r")
-        sys.stderr.flush()
+def _write_outputs(students: list, files: list, out: Path, title: str) -> None:
+    """grades.csv, report.html, and beside them one HTML page per student, linked from the report."""
+    pages = {}
+    for student, source in zip(students, files):
+        page = out / f"{Path(source).stem}.html"
+        pages[student.student] = page.name
+        # unchanged since its page was written (a resumed run): keep the page, drawing is not free
+        if not page.is_file() or page.stat().st_mtime_ns < Path(source).stat().st_mtime_ns:
+            write_atomically(page, class_report.student_html(student), what="--output-dir")
+    write_atomically(out / "grades.csv", class_report.grades_csv(students), what="--output-dir")
+    write_atomically(out / "report.html", class_report.report_html(students, title, pages), what="--output-dir")

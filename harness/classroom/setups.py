@@ -7,8 +7,11 @@
   ``result``), and adds the Markdown summary to the run's page.
 * ``grade init gradescope --exercise NAME``: an autograder bundle: ``setup.sh``,
   ``run_autograder`` and, unless ``--install`` says otherwise, a wheel of this
-  very grader, built here, so that Gradescope installs exactly what you tested.
-  ``--zip`` also writes the zip to upload (files at its root, as required).
+  very grader, made from its installed files (``harness.classroom.wheel``: no
+  source tree, no setuptools, no network), so that Gradescope installs exactly
+  what you tested. ``--zip`` also writes the zip to upload (files at its root,
+  as required). Everything is made in a temporary folder first and moved into
+  place only when complete: a failure leaves nothing half-made.
   ``run_autograder`` always writes ``results/results.json``: when grading
   cannot finish it writes a zero score that says why and who to tell.
 
@@ -19,22 +22,23 @@ tests run them in a temporary folder laid out like the platform.
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
-import shutil
-import subprocess
-import sys
 import tempfile
 import zipfile
 from importlib import resources
 from pathlib import Path
 
 from harness.core.errors import ExitCode, UsageError
+from harness.core.files import current_umask, write_atomically
 from harness.classroom import scaffold
+from harness.classroom.wheel import build_wheel
 from harness.grading import course
 from harness.grading.rubric import builtin_rubrics
 
 EXIT_OK = ExitCode.FULL_MARKS
 BUNDLED_RUBRIC = "micrograde-rubric.yaml"   # a course's rubric, in the Gradescope bundle
+BUNDLE = ("setup.sh", "run_autograder")   # and the wheel, when the bundle carries one
 
 
 def init_command(argv: list) -> int:
@@ -62,9 +66,7 @@ def init_command(argv: list) -> int:
         print(f"Wrote {written}. Commit it to the assignment's template repository; each push then "
               "reports points to GitHub Classroom.")
     else:
-        written = init_gradescope(Path(args.dir), args.exercise, args.install, args.force)
-        if args.zip:
-            written = zip_bundle(Path(args.dir))
+        written = init_gradescope(Path(args.dir), args.exercise, args.install, args.force, args.zip)
         print(f"Wrote the autograder to {written}. "
               + ("Upload the zip on the assignment's 'Configure Autograder' page."
                  if args.zip else f"Upload a zip of the files inside it (not the folder): grade init "
@@ -73,58 +75,64 @@ def init_command(argv: list) -> int:
 
 
 def init_github(root: Path, install: str, path: str, force: bool = False) -> Path:
+    if re.search(r"\bYOU\b", install):
+        raise UsageError(f"--install {install!r} still holds the README's placeholder YOU; put the GitHub "
+                         "account that holds your copy of micrograde there (e.g. "
+                         "'git+https://github.com/your-name/micrograde@v0.1.0'), or a PyPI name or a wheel's URL")
     target = root / ".github" / "workflows" / "classroom.yml"
     text = _template("classroom.yml").replace("@INSTALL@", shlex.quote(install)) \
                                      .replace("@PATH@", shlex.quote(path))
-    _write(target, text, force)
+    if target.exists() and not force:
+        raise UsageError(f"{target} exists; pass --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(target, text, what="--dir")
     return target
 
 
-def init_gradescope(folder: Path, exercise: str, install: str | None, force: bool = False) -> Path:
+def init_gradescope(folder: Path, exercise: str, install: str | None, force: bool = False,
+                    make_zip: bool = False) -> Path:
+    """Write the bundle into ``folder`` (and ``folder.zip``); returns what to upload."""
     course.by_name_or_path(exercise)   # a built-in name, or a course's rubric: validated now
-    folder.mkdir(parents=True, exist_ok=True)
-    if exercise not in builtin_rubrics():   # a course's rubric travels in the bundle, resolved and complete
-        (folder / BUNDLED_RUBRIC).write_text(course.complete_yaml(exercise), encoding="utf-8")
-        exercise = f"$ROOT/source/{BUNDLED_RUBRIC}"
-    if install is None:
-        wheel = build_wheel(folder)
-        install = f'"$SOURCE/{wheel.name}"'
-    else:
-        install = shlex.quote(install)
-    _write(folder / "setup.sh", _template("setup.sh").replace("@INSTALL@", install), force, executable=True)
-    quoted = f'"{exercise}"' if exercise.startswith("$ROOT/") else shlex.quote(exercise)
-    _write(folder / "run_autograder", _template("run_autograder").replace("@EXERCISE@", quoted),
-           force, executable=True)
-    return folder
+    zipped = folder.with_name(folder.name + ".zip")
+    clashes = [p for p in [*(folder / n for n in BUNDLE), *(folder.glob("micrograde-*.whl") if install is None
+               else []), *([zipped] if make_zip else [])] if p.exists()]
+    if clashes and not force:
+        raise UsageError(f"{clashes[0]} exists; pass --force to overwrite it")
+    for path, kind in ((folder, "a folder"), (zipped, "a file")):
+        if path.exists() and path.is_dir() != (kind == "a folder") and (path == folder or make_zip):
+            raise UsageError(f"{path} exists and is not {kind}; choose another --dir or remove it")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{folder.name}.", dir=folder.parent) as temp:
+        staged = Path(temp) / "bundle"
+        staged.mkdir()
+        if install is None:
+            wheel = build_wheel(staged)
+            spec = f'"$SOURCE/{wheel.name}"'
+        else:
+            spec = shlex.quote(install)
+        write_atomically(staged / "setup.sh", _template("setup.sh").replace("@INSTALL@", spec), executable=True)
+        if exercise not in builtin_rubrics():   # a course's rubric travels in the bundle, resolved and complete
+            write_atomically(staged / BUNDLED_RUBRIC, course.complete_yaml(exercise))
+            exercise = f"$ROOT/source/{BUNDLED_RUBRIC}"
+        quoted = f'"{exercise}"' if exercise.startswith("$ROOT/") else shlex.quote(exercise)
+        write_atomically(staged / "run_autograder", _template("run_autograder")
+                         .replace("@EXERCISE@", quoted), executable=True)
+        if make_zip:
+            zip_bundle(staged, Path(temp) / "bundle.zip")
+        # Complete: now move into place (the zip last, so it never describes files not there).
+        folder.mkdir(exist_ok=True)
+        if install is None:
+            for old in folder.glob("micrograde-*.whl"):
+                old.unlink()
+        for path in sorted(staged.iterdir()):
+            path.replace(folder / path.name)
+        if make_zip:
+            (Path(temp) / "bundle.zip").replace(zipped)
+    return zipped if make_zip else folder
 
 
-def build_wheel(folder: Path) -> Path:
-    """A wheel of the running grader, built from a copy of its source (the source stays clean)."""
-    root = Path(__file__).resolve().parent.parent.parent
-    if not (root / "pyproject.toml").is_file():
-        raise UsageError("cannot find micrograde's source (pyproject.toml) to build a wheel from; "
-                         "pass --install SPEC to say what pip installs the grader from")
-    for old in folder.glob("micrograde-*.whl"):
-        old.unlink()
-    with tempfile.TemporaryDirectory(prefix="micrograde-wheel-") as temp:
-        source = Path(temp) / "micrograde"
-        shutil.copytree(root, source, ignore=shutil.ignore_patterns(
-            ".git", "__pycache__", "build", "dist", "*.egg-info", ".venv", ".hypothesis", "tests", "exercises"))
-        if not (source / "README.md").exists():
-            (source / "README.md").write_text("micrograde\n", encoding="utf-8")
-        done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                               "--quiet", "--wheel-dir", str(folder.resolve()), str(source)],
-                              capture_output=True, text=True)
-    wheels = sorted(folder.glob("micrograde-*.whl"))
-    if done.returncode != 0 or not wheels:
-        raise UsageError("building a wheel of the grader failed (pip wheel needs setuptools>=68 here); "
-                         "pass --install SPEC instead.\n" + done.stderr[-2000:])
-    return wheels[-1]
-
-
-def zip_bundle(folder: Path) -> Path:
-    """DIR.zip with the bundle's files at its root, executables kept executable."""
-    target = folder.with_name(folder.name + ".zip")
+def zip_bundle(folder: Path, target: Path) -> Path:
+    """A zip with the bundle's files at its root, executables kept executable, modes from the umask."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
         for path in sorted(folder.iterdir()):
             if path.is_file():
@@ -132,17 +140,9 @@ def zip_bundle(folder: Path) -> Path:
                 info.external_attr = (0o100755 if path.stat().st_mode & 0o111 else 0o100644) << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
                 z.writestr(info, path.read_bytes())
+    target.chmod(0o666 & ~current_umask())
     return target
 
 
 def _template(name: str) -> str:
     return resources.files("harness.classroom").joinpath("setup_templates", name).read_text(encoding="utf-8")
-
-
-def _write(path: Path, text: str, force: bool, executable: bool = False) -> None:
-    if path.exists() and not force:
-        raise UsageError(f"{path} exists; pass --force to overwrite it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    if executable:
-        path.chmod(0o755)

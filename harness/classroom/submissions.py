@@ -1,15 +1,18 @@
-"""One student's submission, in whatever shape it came: a folder, a ``.py``
-file, a notebook or a zip, turned into a folder the grader can load.
+"""One student's submission, in whatever shape it came, turned into a folder the grader can load.
 
 * A folder is graded as it is; when the exercise's files are not at its top
-  but in exactly one folder inside (a zip of a folder, say), that one is used.
+  but in exactly one folder inside (``judy/hw4/value.py``, a zip of a
+  folder), that one is used.
 * A ``.py`` file becomes the exercise's file (``value.py``) in a temporary
   folder; a notebook becomes ``value.ipynb`` beside it (loading notebooks is
-  ``harness.grading.exercise``'s business).
-* A zip is extracted with care: members with absolute paths or ``..``, links
-  and devices are skipped (and named in a warning); more than ``MAX_MEMBERS``
-  members or ``MAX_BYTES`` uncompressed (counted while reading, not trusted
-  from the header) make the submission unreadable.
+  ``harness.grading.exercise``'s business). A ``.py`` in another case or with
+  a suffix added by a browser or an LMS (``value.PY``, ``frank.py.txt``) is
+  taken as the student's file, with a warning.
+* A ``.zip``, ``.tar`` or ``.tar.gz``/``.tgz`` is unpacked with care
+  (``harness.classroom.archives``), then graded as a folder.
+* Anything else is still a submission: it is ``Unreadable``, and the student's
+  row is a zero that says why (``empty folder``, ``unsupported archive .rar``,
+  ``corrupt zip: ...``), so no student is lost without a word.
 
 ``content_hash`` identifies a submission's content, so that bulk grading can
 skip what it graded before.
@@ -19,28 +22,25 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import stat
 import tempfile
-import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Iterator
 
-from harness.core.errors import MicrogradeError, UsageError
-from harness.grading.exercise import Target, target_for
-from harness.grading.run import Options, grade_exercise
+from harness.classroom.archives import (MAX_BYTES, MAX_MEMBERS, SKIP as _SKIP, Unreadable, archive_kind,
+                                        extract, extract_zip)
+from harness.core.errors import UsageError
 from harness.core.results import CheckResult, Diagnosis, ExerciseResult
+from harness.grading.exercise import Target, target_for
 from harness.grading.rubric import Rubric
+from harness.grading.run import Options, grade_exercise
 
-KINDS = (".py", ".ipynb", ".zip")
-MAX_MEMBERS = 2000
-MAX_BYTES = 20 * 1024 * 1024      # the sandbox copies at most this much, too
-_SKIP = {"__pycache__", ".git", ".hypothesis", ".ipynb_checkpoints", ".venv", "__MACOSX", ".DS_Store"}
-
-
-class Unreadable(MicrogradeError):
-    """The submission cannot be turned into a folder: the message says why, for the student."""
+__all__ = ["MAX_BYTES", "MAX_MEMBERS", "Unreadable", "extract_zip", "find_submissions", "student_name",
+           "content_hash", "submission_targets", "grade_submission", "read_and_grade", "unreadable"]
+# Archive formats students upload that are not read here: a reason, not a silent skip.
+OTHER_ARCHIVES = (".rar", ".7z", ".gz", ".bz2", ".xz", ".zst", ".tar.zst", ".cab", ".arj", ".lz")
+UNREADABLE_TITLE = "The submission cannot be read"
 
 
 @dataclass
@@ -50,24 +50,37 @@ class Prepared:
 
 
 def find_submissions(root: Path) -> list:
-    """Every submission in ``root``, by name: subfolders and .py/.ipynb/.zip files."""
-    found = []
-    for entry in sorted(root.iterdir()):
-        if entry.name.startswith(".") or entry.name in _SKIP or entry.is_symlink():
-            continue
-        if entry.is_dir() or (entry.is_file() and entry.suffix.lower() in KINDS):
-            found.append(entry)
-    return found
+    """Every entry of ``root``, by name, except hidden files and tool litter: each is one student."""
+    return [e for e in sorted(root.iterdir()) if not e.name.startswith(".") and e.name not in _SKIP]
+
+
+def file_kind(path: Path) -> str:
+    """``py``, ``ipynb``, ``zip``, ``tar`` or ``""`` (not a kind read here), from the name in any case."""
+    name = path.name.lower()
+    if name.endswith((".py", ".py.txt")):
+        return "py"
+    if name.endswith((".ipynb", ".ipynb.json", ".ipynb.txt")):
+        return "ipynb"
+    return archive_kind(path)
 
 
 def student_name(path: Path) -> str:
-    """ "alice" for alice/, alice.py, alice.ipynb and alice.zip."""
-    return path.name if path.is_dir() else path.stem
+    """ "alice" for alice/, alice.py, alice.ipynb, alice.zip, alice.tar.gz and alice.py.txt."""
+    if path.is_dir():
+        return path.name
+    lower = path.name.lower()
+    for suffix in (".py.txt", ".ipynb.json", ".ipynb.txt", ".tar.gz", ".tar.bz2", ".tar.xz", ".tar.zst"):
+        if lower.endswith(suffix) and len(lower) > len(suffix):
+            return path.name[:-len(suffix)]
+    return path.stem or path.name
 
 
 def content_hash(path: Path) -> str:
     """SHA-256 of a file's bytes, or of a folder's file names and bytes (links not followed)."""
     digest = hashlib.sha256()
+    if path.is_symlink():
+        digest.update(b"link\0" + os.readlink(path).encode(errors="replace"))
+        return digest.hexdigest()
     if path.is_file():
         _hash_file(digest, path)
         return digest.hexdigest()
@@ -89,25 +102,31 @@ def submission_targets(paths: list, exercise: str) -> list:
         path = Path(raw)
         if not path.exists():
             raise UsageError(f"{raw}: no such file or folder")
-        if not path.is_dir() and path.suffix.lower() not in KINDS:
-            raise UsageError(f"{raw}: not a submission; give a folder, or a .py, .ipynb or .zip file")
+        if not path.is_dir() and not file_kind(path):
+            raise UsageError(f"{raw}: not a submission; give a folder, or a .py, .ipynb, .zip, .tar or "
+                             ".tar.gz file")
         targets.append(target_for(path, exercise))
     return targets
 
 
 def grade_submission(path: Path, target: Target, options: Options) -> ExerciseResult:
     """Grade one submission (any of the shapes above) as ``target``'s exercise."""
+    return read_and_grade(path, target, options)[0]
+
+
+def read_and_grade(path: Path, target: Target, options: Options) -> tuple:
+    """(the result, why the submission could not be read or ``""``): bulk rows show the reason."""
     try:
         with prepared(path, target.rubric) as prep:
             result = grade_exercise(Target(prep.folder, target.rubric), prep.folder, options, str(path))
             result.warnings[:0] = prep.warnings
-            return result
+            return result, ""
     except Unreadable as exc:
-        return unreadable(target.rubric, str(path), str(exc))
+        return unreadable(target.rubric, str(path), str(exc)), str(exc)
 
 
 def unreadable(rubric: Rubric, path: str, why: str, ident: str = "import-error",
-               title: str = "The submission cannot be read") -> ExerciseResult:
+               title: str = UNREADABLE_TITLE) -> ExerciseResult:
     """Every check failed for one reason found before (or instead of) grading."""
     result = ExerciseResult(rubric.name, path, rubric.title)
     for check in rubric.checks:
@@ -120,86 +139,100 @@ def unreadable(rubric: Rubric, path: str, why: str, ident: str = "import-error",
 @contextmanager
 def prepared(path: Path, rubric: Rubric) -> Iterator[Prepared]:
     """The folder to grade for ``path``; temporary folders are removed afterwards."""
-    if path.is_dir():
-        yield Prepared(_checked(locate(path, rubric), rubric, path.name))
-        return
+    if path.is_symlink():
+        raise Unreadable(f"{path.name} is a symbolic link, not a submission; put the file or folder itself there")
     temp = Path(tempfile.mkdtemp(prefix="micrograde-submission-"))
     try:
-        suffix = path.suffix.lower()
-        if suffix == ".zip":
-            warnings = extract_zip(path, temp)
-            yield Prepared(_checked(locate(temp, rubric), rubric, path.name), warnings)
-        elif suffix in (".py", ".ipynb"):
+        if path.is_dir():
+            yield _as_folder(path, rubric, path.name, temp, [])
+            return
+        kind = file_kind(path)
+        if kind in ("zip", "tar"):
+            unpacked = temp / "unpacked"
+            unpacked.mkdir()
+            warnings = extract(path, unpacked)
+            yield _as_folder(unpacked, rubric, path.name, temp / "renamed", warnings)
+        elif kind in ("py", "ipynb"):
             main = Path(rubric.files[0])
-            shutil.copyfile(path, temp / (main.stem + suffix))
-            yield Prepared(temp)
+            shutil.copyfile(path, temp / (main.stem + "." + kind))
+            exact = path.suffix == "." + kind
+            yield Prepared(temp, [] if exact else [f"{path.name} graded as {main.stem}.{kind}: name your file "
+                                                   f"{main.stem}.{kind} (lower case, no extra suffix)"])
         else:
-            raise Unreadable(f"{path.name}: not a folder, .py, .ipynb or .zip file")
+            raise Unreadable(_unsupported(path))
     finally:
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def locate(folder: Path, rubric: Rubric) -> Path:
-    """``folder``, or the one folder inside it that holds the exercise's files."""
-    if _holds(folder, rubric):
-        return folder
-    inside = [d for d in folder.rglob("*") if d.is_dir() and not d.is_symlink()
-              and not set(d.relative_to(folder).parts) & _SKIP and _holds(d, rubric)]
-    inside = [d for d in inside if len(d.relative_to(folder).parts) <= 3]
-    return inside[0] if len(inside) == 1 else folder
+def _unsupported(path: Path) -> str:
+    lower = path.name.lower()
+    suffix = next((s for s in sorted(OTHER_ARCHIVES, key=len, reverse=True) if lower.endswith(s)), "")
+    if suffix:
+        return f"unsupported archive {suffix}: {path.name}; submit a .zip or .tar.gz, or the .py file itself"
+    what = f"file type {path.suffix}" if path.suffix else "file without a suffix"
+    return f"unsupported {what}: {path.name}; submit a .py or .ipynb file, a folder, a .zip or a .tar.gz"
 
 
-def extract_zip(path: Path, target: Path) -> list:
-    """Extract ``path`` into ``target`` safely; returns warnings about skipped members."""
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise Unreadable(f"{path.name} is not a readable zip file ({exc})") from None
-    skipped, budget = [], MAX_BYTES
-    with archive:
-        members = archive.infolist()
-        if len(members) > MAX_MEMBERS:
-            raise Unreadable(f"{path.name} holds {len(members)} files; at most {MAX_MEMBERS} are accepted")
-        for info in members:
-            name = PurePosixPath(info.filename.replace("\\", "/"))
-            mode = info.external_attr >> 16
-            if info.is_dir() or set(name.parts) & _SKIP:
-                continue
-            if name.is_absolute() or ".." in name.parts or ":" in info.filename or not name.parts:
-                skipped.append(f"{info.filename} (outside the archive's folder)")
-                continue
-            if stat.S_IFMT(mode) not in (0, stat.S_IFREG):   # 0: a zip from a tool that sets no type
-                skipped.append(f"{info.filename} (a link or special file)")
-                continue
-            out = target.joinpath(*name.parts)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with archive.open(info) as src, open(out, "xb") as dst:
-                    while chunk := src.read(65536):
-                        budget -= len(chunk)
-                        if budget < 0:
-                            raise Unreadable(f"{path.name} unpacks to more than {MAX_BYTES // 2**20} MiB; "
-                                             "submit only the exercise's files")
-                        dst.write(chunk)
-            except FileExistsError:
-                skipped.append(f"{info.filename} (a second file of the same name)")
-            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError) as exc:
-                raise Unreadable(f"{path.name}: {info.filename} cannot be extracted ({exc})") from None
-    return [f"skipped in {path.name}: {s}" for s in skipped]
-
-
-def _checked(folder: Path, rubric: Rubric, shown: str) -> Path:
-    """``folder`` when it holds the exercise's files, else Unreadable saying what it holds."""
-    if _holds(folder, rubric):
-        return folder
-    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
-                   if p.is_file() and not set(p.relative_to(folder).parts) & _SKIP)
+def _as_folder(folder: Path, rubric: Rubric, shown: str, spare: Path, warnings: list) -> Prepared:
+    """The folder that holds the exercise's files, look-alike names (``Value.PY``) renamed in a copy."""
+    if not any(p.is_file() for p in _files(folder)):
+        what = "empty archive" if archive_kind(Path(shown)) else "empty folder"
+        raise Unreadable(f"{what}: {shown} holds no files; submit the exercise's file {rubric.files[0]}"
+                         if not warnings else
+                         f"{shown} holds no file that could be extracted ({'; '.join(warnings)})")
+    found = locate(folder, rubric)
+    if _holds(found, rubric):
+        return Prepared(found, warnings)
+    alike = _look_alike_folder(folder, rubric)
+    if alike is not None:
+        shutil.copytree(alike, spare, symlinks=True, ignore=shutil.ignore_patterns(*_SKIP))
+        for wanted in rubric.files:
+            for p in sorted(spare.iterdir()):
+                if p.name != wanted and _alike(p.name, wanted) and not (spare / wanted).exists():
+                    p.rename(spare / wanted)
+                    warnings = warnings + [f"{(alike / p.name).relative_to(folder).as_posix()} in {shown} "
+                                           f"graded as {wanted}: name your file {wanted}"]
+        return Prepared(spare, warnings)
+    files = sorted(p.relative_to(folder).as_posix() for p in _files(folder) if p.is_file())
     listing = ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
-    raise Unreadable(f"{' or '.join(rubric.files)} not found in {shown} (it holds: {listing or 'no files'}); "
+    raise Unreadable(f"{' or '.join(rubric.files)} not found in {shown} (it holds: {listing}); "
                      f"submit the exercise's file {rubric.files[0]}")
 
 
+def locate(folder: Path, rubric: Rubric) -> Path:
+    """``folder``, or the one folder inside it (at most three deep) that holds the exercise's files."""
+    if _holds(folder, rubric):
+        return folder
+    inside = [d for d in _folders(folder) if _holds(d, rubric)]
+    return inside[0] if len(inside) == 1 else folder
+
+
+def _look_alike_folder(folder: Path, rubric: Rubric) -> Path | None:
+    """The one folder (this or one inside) holding a file named like the exercise's main file."""
+    main = rubric.files[0]
+    candidates = [d for d in [folder, *_folders(folder)]
+                  if any(_alike(p.name, main) and p.is_file() for p in d.iterdir())]
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def _alike(name: str, wanted: str) -> bool:
+    """``Value.PY``, ``value.py.txt`` for ``value.py``: what browsers, phones and LMSs make of a name."""
+    lower = name.lower()
+    return lower in (wanted.lower(), wanted.lower() + ".txt")
+
+
+def _folders(folder: Path) -> list:
+    return [d for d in sorted(folder.rglob("*")) if d.is_dir() and not d.is_symlink()
+            and not set(d.relative_to(folder).parts) & _SKIP and len(d.relative_to(folder).parts) <= 3]
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    return (p for p in folder.rglob("*") if not set(p.relative_to(folder).parts) & _SKIP)
+
+
 def _holds(folder: Path, rubric: Rubric) -> bool:
+    if len(list(folder.glob("*.ipynb"))) == 1:   # the folder's only notebook, whatever its name
+        return True
     for filename in rubric.files:
         main = folder / filename
         if main.is_file() or main.with_suffix(".ipynb").is_file():

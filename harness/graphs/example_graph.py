@@ -19,8 +19,11 @@ compact form and are not drawn: ``describe`` returns ``{}`` for them.
 """
 from __future__ import annotations
 
-from harness.graphs import judge
+import re
+
+from harness.core.graph import Graph, Node
 from harness.core.ops import OPS_BY_NAME
+from harness.graphs import judge
 
 MAX_VALUES = 40   # more than this is not a picture anyone reads
 
@@ -71,3 +74,78 @@ def _compared(failure: judge.Failure) -> list:
     if failure.kind in ("gradient-mismatch", "invalid-result"):
         return ["data", "grad"] if failure.backward else ["data"]
     return []
+
+
+# -- an example's text back into a picture ---------------------------------------------
+# A diagnosis carries the data of one example (``graph``); a fixed check prints
+# several (the lecture's graphs, one after another). The others are read back
+# from their text, which ``Graph.to_code`` wrote from the same operation table:
+# never executed, only matched line by line against the table's templates, so a
+# saved report (``grade render``) cannot make the grader run anything.
+_NUMBER = r"[-+]?(?:\d+\.?\d*(?:e[-+]?\d+)?|inf|nan)"
+_LEAF = re.compile(rf"^(\w+) = Value\(({_NUMBER})\)$")
+_CLAIM = re.compile(rf"^(\w+)\.(data|grad)  # expected ({_NUMBER}), got (.+)$")
+
+
+def _template_pattern(template: str) -> re.Pattern:
+    pattern = re.escape(template)
+    for field, part in (("a", r"(?P<a>\w+)"), ("b", r"(?P<b>\w+)"), ("k", rf"(?P<k>{_NUMBER})")):
+        pattern = pattern.replace(re.escape("{" + field + "}"), part)
+    return re.compile(rf"^(\w+) = {pattern}$")
+
+
+_PATTERNS = [(op.name, _template_pattern(op.template)) for op in OPS_BY_NAME.values()]
+
+
+def graph_from_example(text: str) -> dict:
+    """What ``describe`` gives, for an example's text; {} when it is not one small graph's code."""
+    index: dict = {}
+    leaves, nodes, claims, backward, raised = [], [], [], False, None
+    for raw in text.splitlines():
+        line, _, comment = raw.partition("  # ")
+        if claim := _CLAIM.match(raw):
+            claims.append(claim.groups())
+            continue
+        if not line or line.startswith(("from ", "import ")):
+            continue
+        if line.endswith(".backward()"):
+            backward = True
+            continue
+        if (leaf := _LEAF.match(line)) and not nodes:
+            index[leaf.group(1)] = len(leaves)
+            leaves.append(float(leaf.group(2)))
+        elif (node := _node(line, index)) is not None:
+            index[node[0]] = len(leaves) + len(nodes)
+            nodes.append(node[1])
+        else:
+            return {}   # a loop, a compact form, anything else: not drawn
+        if comment.startswith("raises"):
+            raised = len(leaves) + len(nodes) - 1
+    if not nodes or len(leaves) + len(nodes) > MAX_VALUES or any(c[0] not in index for c in claims):
+        return {}
+    graph = Graph(tuple(leaves), tuple(nodes))
+    fields = {c[1] for c in claims}
+    kind = "exception" if raised is not None else "value-mismatch" if "data" in fields else "gradient-mismatch"
+    failure = judge.Failure(kind, "", graph, backward,
+                            mismatches=[judge.Mismatch(index[n], f, float(e), _number(g)) for n, f, e, g in claims])
+    result = describe(failure)
+    if result and raised is not None:
+        result["raised_at"] = raised
+    return result
+
+
+def _node(line: str, index: dict):
+    for name, pattern in _PATTERNS:
+        m = pattern.match(line)
+        if m and all(m.groupdict().get(x) is None or m.group(x) in index for x in ("a", "b")):
+            args = tuple(index[m.group(x)] for x in ("a", "b") if m.groupdict().get(x) is not None)
+            k = float(m.group("k")) if m.groupdict().get("k") is not None else None
+            return m.group(1), Node(name, args, k)
+    return None
+
+
+def _number(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return text   # "NaN", "not a number": shown as it is

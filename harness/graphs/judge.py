@@ -139,6 +139,9 @@ def fmt(x) -> str:
     return text if any(c in text for c in ".en") else text + ".0"
 
 
+IMPORT = "from value import Value"
+
+
 def example(failure: Failure) -> str:
     """The failing graph as Python to paste, with expected and actual values."""
     graph = failure.graph
@@ -165,7 +168,7 @@ def example(failure: Failure) -> str:
         if failure.code and m.index not in (0, graph.output):
             continue
         lines.append(f"{names[m.index]}.{m.field}  # expected {fmt(m.expected)}, got {fmt(m.actual)}")
-    return "\n".join(lines)
+    return "\n".join([IMPORT, *lines])   # each example pastes into a fresh Python beside value.py
 
 
 def _shown(mismatches: list, graph: Graph) -> list:

@@ -51,7 +51,20 @@ def example_code(scenario: str, args: dict, diff) -> str:
         lines.append(f"losses = train(model, xs, ys, {args['steps']}, {args['learning_rate']})")
     if diff is not None:
         lines.append(_last_line(scenario, args, diff))
+    else:   # the student's code raised: end with the calls the check made, so the paste raises too
+        lines += _calls(scenario, args)
     return "\n".join(lines)
+
+
+def _calls(scenario: str, args: dict) -> list:
+    """What the check calls after building, for an example that must end where the code raises."""
+    inputs = args.get("inputs", [])
+    if scenario in ("neuron", "layer", "mlp"):
+        obj = {"neuron": "n", "layer": "layer", "mlp": "model"}[scenario]
+        return [f"for x in {inputs}:", f"    {obj}(x)"]
+    if scenario == "parameters":
+        return ["model.layers[0].neurons[0].parameters()", "model.layers[0].parameters()", "model.parameters()"]
+    return []   # zero_grad, gradients and train already end with their call
 
 
 def _last_line(scenario: str, args: dict, diff) -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from html import escape
+from importlib import metadata
 
+from harness.graphs import example_graph
 from harness.render import pictures
 from harness.render._shared import examples, headline, points, printable, test_name
 from harness.core.results import CheckResult, Report
@@ -21,8 +23,15 @@ th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-
 td.num { text-align: right; }
 .pass { color: #17692b; } .fail { color: #a31515; font-weight: bold; }
 pre { background: #f5f5f5; padding: .6em; overflow-x: auto; }
+.picture { margin-bottom: 1.2em; }
 .picture svg { max-width: 100%; height: auto; }
+body > .picture { overflow-x: auto; }
+body > .picture svg { max-width: none; }  /* a student's own page: full size, scrolled when wide */
+td.what { min-width: 14em; }
 code { background: #f5f5f5; padding: 0 .2em; }
+pre code { padding: 0; background: none; }
+td.rate { white-space: nowrap; }
+.about { color: #555; }
 .bar { background: #6a8fd6; height: 1em; display: inline-block; }
 """
 
@@ -43,6 +52,7 @@ def render(report: Report) -> str:
             body.append(f"<tr><td>{escape(exercise.name)}</td><td>{escape(check.name)}</td><td>{result}</td>"
                         f'<td class="num">{points(check.score)}/{points(check.max_score)}</td></tr>')
     body.append("</table>")
+    body.append(f'<p class="about">{escape(about(report))}</p>')
     for exercise in report.exercises:
         body += [f"<p><strong>Warning</strong> ({escape(exercise.name)}): {escape(w)}</p>"
                  for w in exercise.warnings]
@@ -60,19 +70,35 @@ def failure_html(check: CheckResult) -> str:
         parts.append(f"<p><strong>{text_html(headline(d))}</strong></p>")
         if d.title and d.message:
             parts.append(f"<p>{text_html(d.message)}</p>")
-    for example in examples(check):
-        label = "Failing examples" if "\n\n" in example else "Smallest failing example"
-        parts.append(f"<p>{label}:</p>\n<pre><code>{escape(example)}</code></pre>")
-    drawn = set()
-    for d in check.diagnoses:
-        key = repr(d.graph)
-        drawing = "" if key in drawn else pictures.inline_svg(d.graph)
-        drawn.add(key)
+    blocks = list(dict.fromkeys(b for example in examples(check) for b in example.split("\n\n")))
+    if blocks:
+        parts.append(f"<p>{'Failing examples' if len(blocks) > 1 else 'Smallest failing example'}:</p>")
+    for block in blocks:   # each example, then its picture (when Graphviz is here)
+        parts.append(f"<pre><code>{escape(block)}</code></pre>")
+        drawing = pictures.inline_svg(_graph_of(block, check))
         if drawing:
             parts.append(f'<div class="picture">{drawing}</div>')
     for advice in dict.fromkeys(d.advice for d in check.diagnoses if d.advice):
         parts.append(f"<p>To fix: {text_html(advice)}</p>")
     return "\n".join(parts)
+
+
+def about(report: Report) -> str:
+    """What graded this report: a teacher reading a page later wants to know."""
+    try:
+        version = metadata.version("micrograde")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    layers = ", ".join(sorted({e.sandbox for e in report.exercises if e.sandbox})) or "unknown"
+    return f"Graded by micrograde {version}, seed {report.seed}, sandbox layer {layers}."
+
+
+def _graph_of(block: str, check: CheckResult) -> dict:
+    """The picture's data for one example block: the diagnosis's own, or read back from the text."""
+    for d in check.diagnoses:
+        if d.graph and d.example.split("\n\n")[0] == block:
+            return d.graph
+    return example_graph.graph_from_example(block)
 
 
 def text_html(text: str) -> str:

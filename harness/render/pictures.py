@@ -10,6 +10,7 @@ what is missing, and grading carries on.
 from __future__ import annotations
 
 import html
+import os
 import re
 from pathlib import Path
 from typing import TextIO
@@ -41,7 +42,7 @@ def dot_source(graph: dict, title: str = "") -> str:
     lines = ["digraph example {", '  graph [rankdir=LR, fontname="Helvetica", fontsize=11];',
              '  node [fontname="Helvetica", fontsize=11];']
     if title:
-        lines.append(f'  labelloc=t; label="{_dot_string(title)}";')
+        lines.append(f'  labelloc=t; label="{_dot_string(plain(title))}";')
     for i, value in enumerate(values):
         cells = [_cell(html.escape(str(value.get("name", i))), bold=True)]
         cells.append(_number_cell("data", value, "data" in compared))
@@ -108,7 +109,7 @@ def draw_all(wanted: list, folder: Path, log: TextIO) -> list:
         if not missing:
             try:
                 path = folder / f"{stem}.svg"
-                path.write_text(svg(graph, title), encoding="utf-8")
+                _write(path, svg(graph, title))
                 written.append(path)
                 continue
             except NoGraphviz as exc:
@@ -116,12 +117,27 @@ def draw_all(wanted: list, folder: Path, log: TextIO) -> list:
             except DrawingFailed as exc:
                 print(f"grade: --graphs: {stem}: {exc}; wrote {stem}.gv instead", file=log)
         path = folder / f"{stem}.gv"
-        path.write_text(dot_source(graph, title), encoding="utf-8")
+        _write(path, dot_source(graph, title))
         written.append(path)
     if missing:
         print(f"grade: --graphs wrote DOT files (.gv) instead of SVG: {missing}; "
               f"then: dot -Tsvg -O {folder}/*.gv", file=log)
     return written
+
+
+def plain(text: str) -> str:
+    """A title as plain text: the catalogue's `code` spans lose their backticks (a picture is not Markdown)."""
+    return re.sub(r"`+([^`]*)`+", r"\1", text)
+
+
+def _write(path: Path, text: str) -> None:
+    """Temporary file beside ``path``, then a rename (the mode follows the umask, as ``open`` does)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def safe_name(text: str) -> str:
@@ -130,7 +146,7 @@ def safe_name(text: str) -> str:
 
 
 def _title(exercise: str, check: str, d: Diagnosis) -> str:
-    return f"{exercise}: {check}  [{d.id}]"
+    return f"{exercise}: {check}  [{d.id}]" + (f"  {plain(d.title)}" if d.title else "")
 
 
 def _number_cell(field: str, value: dict, compared: bool) -> str:

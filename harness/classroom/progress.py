@@ -1,0 +1,92 @@
+"""Progress of a long run (``--bulk``, ``--audit``) on stderr, and a clean Ctrl-C for its pool.
+
+On a terminal: one line rewritten in place (done/total, rate, the last one
+finished, and what is still being waited on). Elsewhere (CI logs, ``nohup``):
+a plain line every ``EVERY`` items or every ``HEARTBEAT`` seconds, whichever
+comes first, naming what the run is waiting on, so a hang in a log says whose
+submission it is. Plain stderr lines: a progress library would not make this
+shorter.
+
+``ignore_sigint`` is the pool processes' initializer: Ctrl-C reaches the whole
+process group, and only the main process should act on it (stop the pool, say
+how to resume, exit 130), not print a traceback from each child.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from typing import TextIO
+
+EVERY = 10          # items between two plain lines
+HEARTBEAT = 10.0    # seconds between two plain lines while nothing finishes
+WIDTH = 110
+
+
+class Progress:
+    """Counts finished items and shows them; ``waiting`` is what is running now, with start times."""
+
+    def __init__(self, total: int, noun: str = "submissions", stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.total, self.noun, self.done = total, noun, 0
+        self.started = self.last_line = time.monotonic()
+        self.waiting: dict = {}           # name -> when it started
+
+    def start(self, name: str) -> None:
+        self.waiting[name] = time.monotonic()
+
+    def step(self, name: str, outcome: str) -> None:
+        """``name`` finished with ``outcome`` (a score, "grader error", ...)."""
+        self.waiting.pop(name, None)
+        self.done += 1
+        if self.tty or self.done % EVERY == 0 or self.done == self.total:
+            self._show(f"{name}: {outcome}")
+
+    def tick(self) -> None:
+        """Called while waiting: a heartbeat line when nothing was said for ``HEARTBEAT`` seconds."""
+        if time.monotonic() - self.last_line >= (1.0 if self.tty else HEARTBEAT):
+            self._show("")
+
+    def finish(self) -> None:
+        if self.tty:
+            self.stream.write("\r" + " " * WIDTH + "\r")
+            self.stream.flush()
+
+    def _show(self, last: str) -> None:
+        now = time.monotonic()
+        self.last_line = now
+        rate = self.done / max(now - self.started, 1e-9) * 60
+        line = f"[{self.done}/{self.total}] {rate:.0f}/min"
+        if last:
+            line += f"  {last}"
+        if self.waiting:
+            oldest = sorted(self.waiting.items(), key=lambda kv: kv[1])
+            line += "  waiting on " + ", ".join(f"{n} ({now - t:.0f} s)" for n, t in oldest[:3])
+        if self.tty:
+            self.stream.write("\r" + line[:WIDTH].ljust(WIDTH))
+        else:
+            self.stream.write(f"grade: {line} ({self.noun})\n")
+        self.stream.flush()
+
+
+def ignore_sigint() -> None:
+    """Pool initializer: Ctrl-C is the main process's to handle; SIGTERM unwinds (workers are closed)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+
+
+def stop_pool(pool) -> None:
+    """Stop a ``ProcessPoolExecutor`` now: cancel what waits, end what runs (TERM, then KILL)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())   # no public way to reach them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    deadline = time.monotonic() + 5
+    for p in processes:
+        p.join(max(0.0, deadline - time.monotonic()))
+        if p.is_alive():
+            os.kill(p.pid, signal.SIGKILL)
+            p.join(1)
