@@ -59,9 +59,24 @@ def generic(failure: judge.Failure, example: str | None = None) -> Diagnosis:
     if not text and failure.graph is None and failure.code:  # a check without graphs (05_nn)
         text = "\n".join(failure.code)
     entry = catalogue.ENTRIES.get(failure.kind)   # a check that named the misconception itself
+    line = judge.located(error)
+    message = failure.message
+    if line and message.endswith(f" ({line})"):   # the line is the diagnosis's own field: once
+        message = message[:-len(line) - 3]
+    message += _raised_in(error, failure.graph)
     return Diagnosis(id=failure.kind, title=entry.title if entry else GENERIC_TITLES.get(failure.kind, failure.kind),
-                     message=failure.message, example=text,
-                     line=judge.located(error), advice=entry.advice if entry else "")
+                     message=message, example=text, line=line, advice=entry.advice if entry else "")
+
+
+def _raised_in(error: dict, graph) -> str:
+    """", in the `_backward` written in `__pow__` (`**`)": which operation's closure raised."""
+    function = error.get("function")
+    if not isinstance(function, str) or not function.endswith("<locals>._backward"):
+        return ""
+    method = function.split(".<locals>.")[0].rpartition(".")[2]
+    family = next((f for f, m in {**_METHOD, **_REFLECTED}.items() if m == method), "")
+    symbol = f" ({catalogue.SYMBOL[family]})" if family else ""
+    return f", in the `_backward` written in `{method}`{symbol}"
 
 
 def diagnose(rubric, failed: list, asker_for, time_left: float = PROBE_SECONDS) -> dict:
@@ -89,7 +104,7 @@ def diagnose(rubric, failed: list, asker_for, time_left: float = PROBE_SECONDS) 
     families = {op.family for op in rubric.ops}
     large = {i for i, p in enumerate(probes) if p.graph.size > _LARGE}
     findings = matching.analyse(probes, outcomes, families, backward, deep, asker.facts, large)
-    places = _Places(probes, outcomes, asker.methods)
+    places = _Places(probes, outcomes, asker.methods, findings)
     for f in analysable:
         indices = examples[f.name]
         relevant = _one_per_id([d for i in indices
@@ -124,7 +139,8 @@ def _relevant(findings: Findings, graph, index: int, outcome, backward: bool) ->
                                            or bool(_derived_from(findings, defect.family) & families))
         if hit and defect not in out:
             out.append(defect)
-    if findings.defects and backward and outcome is not None:
+    if findings.defects and backward and outcome is not None and not outcome.error:
+        # (an exception produced no numbers: no model's defect can be what made them wrong)
         # A misconception matters here when, without it, no order gives the student's numbers.
         for defect in sorted(findings.defects):
             if findings.verdicts(findings.defects - {defect}, graph, outcome) is False:
@@ -199,18 +215,29 @@ def _diagnosis(defect: Defect, example: str, places: "_Places") -> Diagnosis:
 class _Places:
     """Where in the student's code a misconception lives, when the code shows it."""
 
-    def __init__(self, probes, outcomes, methods):
+    def __init__(self, probes, outcomes, methods, findings: Findings):
         self.methods = methods if isinstance(methods, dict) else {}
-        self.closures = {}
+        self.closures, self.assigning, self.raised = {}, {}, {}
         for probe, outcome in zip(probes, outcomes):
             if probe.kind in ("iso", "twice") and outcome and outcome.where:
                 row = probe.graph.nodes[0].op
                 place = outcome.where[len(probe.graph.leaves)]
-                if row == probe.family and place and len(place) == 3 and place[2] is True:
+                if row == probe.family and place and len(place) >= 3 and place[2] is True:
                     self.closures.setdefault(probe.family, place[:2])
+                    if len(place) >= 4 and isinstance(place[3], int) and not isinstance(place[3], bool):
+                        # the first `x.grad = ...` in that closure (the worker reads its bytecode)
+                        self.assigning.setdefault(probe.family, (place[0], place[3]))
+        for defect, i in findings.rules:   # a rule read off an exception: where it was raised
+            if outcomes[i] is not None and outcomes[i].place:
+                self.raised.setdefault(defect.id, outcomes[i].place)
 
     def line_of(self, defect: Defect) -> str:
-        if defect.id in ("grad-overwrite", "missing-chain-rule", "wrong-derivative"):
+        if defect.id == "grad-overwrite":
+            place = self.assigning.get(defect.family) or self.closures.get(defect.family) \
+                or self.methods.get(_METHOD.get(defect.family))
+        elif defect.id == "recursion-depth" and defect.id in self.raised:
+            place = self.raised[defect.id]   # the recursive call (the line that repeats)
+        elif defect.id in ("missing-chain-rule", "wrong-derivative"):
             place = self.closures.get(defect.family) or self.methods.get(_METHOD.get(defect.family))
         elif defect.id in ("wrong-forward", "missing-operation", "number-operand"):
             place = self.methods.get(_METHOD.get(defect.family))

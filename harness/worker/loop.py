@@ -69,6 +69,43 @@ def _equal_data_is_same_node(value_class) -> bool:
         return False
 
 
+def _preset_grad_propagates(value_class):
+    """Whether ``backward()`` reaches the inputs once the caller has set the output's gradient
+    (as the lecture's by-hand cells do): no seed in backward() tells apart from no propagation."""
+    try:
+        a, b = value_class(2.0), value_class(-3.0)
+        c = a * b
+        d = c + a
+        d.grad = 1.0
+        d.backward()
+        return any(isinstance(n, float) and n != 0.0 for n in (to_number(v.grad) for v in (a, b, c)))
+    except BaseException:
+        return None
+
+
+_ASSIGNING: dict = {}
+
+
+def _assigning_line(code):
+    """The line of the first ``x.grad = ...`` in a ``_backward`` (``x.grad += ...`` stores
+    right after a SWAP/ROT_TWO; a plain assignment does not), or None."""
+    if code not in _ASSIGNING:
+        _ASSIGNING[code] = None
+        try:
+            import dis  # only when locating, for the diagnosis
+            previous, line = None, None
+            for ins in dis.get_instructions(code):
+                line = getattr(ins, "line_number", None) or ins.starts_line or line  # 3.13 / 3.10-3.12
+                if ins.opname == "STORE_ATTR" and ins.argval == "grad" \
+                        and (previous is None or previous.opname not in ("SWAP", "ROT_TWO")):
+                    _ASSIGNING[code] = line if isinstance(line, int) else None
+                    break
+                previous = ins
+        except BaseException:
+            pass
+    return _ASSIGNING[code]
+
+
 # Packages a notebook uses only to show things: a cell failing to import one is skipped.
 _DISPLAY_PACKAGES = frozenset({"graphviz", "matplotlib", "IPython", "ipywidgets", "seaborn",
                                "plotly", "pydot", "PIL", "tqdm"})
@@ -160,7 +197,8 @@ class Worker:
         answer = {"results": results}
         if request.get("locate", False):
             answer["methods"] = self.methods(value_class)
-            answer["facts"] = {"equal_data_is_same_node": _equal_data_is_same_node(value_class)}
+            answer["facts"] = {"equal_data_is_same_node": _equal_data_is_same_node(value_class),
+                               "preset_grad_propagates": _preset_grad_propagates(value_class)}
         return self._answer(answer)
 
     def run_nn(self, request: dict) -> dict:
@@ -271,10 +309,18 @@ class Worker:
             record["node"] = node
         if isinstance(exc, SyntaxError) and exc.filename:
             record["file"], record["line"] = os.path.basename(exc.filename), exc.lineno
+            if isinstance(exc.text, str) and isinstance(exc.offset, int):  # for a caret
+                record["source"], record["offset"] = exc.text.rstrip("\n")[:200], exc.offset
+        calls = {}
         for frame, line in traceback.walk_tb(exc.__traceback__):
             filename = frame.f_code.co_filename
             if self._is_student_file(filename):
                 record["file"], record["line"] = self._display_name(filename), line
+                # e.g. Value.__pow__.<locals>._backward: which operation's closure raised
+                record["function"] = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)[:100]
+                calls[(record["file"], line)] = calls.get((record["file"], line), 0) + 1
+        if isinstance(exc, RecursionError) and calls:  # the recursive call, not the last line run
+            record["file"], record["line"] = max(calls, key=calls.get)
         return record
 
     def locate(self, obj):
@@ -283,7 +329,7 @@ class Worker:
         if code is None:
             return None
         if self._is_student_file(code.co_filename):
-            return [self._display_name(code.co_filename), code.co_firstlineno, True]
+            return [self._display_name(code.co_filename), code.co_firstlineno, True, _assigning_line(code)]
         return [os.path.basename(code.co_filename), code.co_firstlineno, False]
 
     def _is_student_file(self, filename: str) -> bool:
