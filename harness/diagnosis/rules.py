@@ -138,10 +138,16 @@ def _drop_shared_errors(findings: Findings, probes, outcomes) -> None:
                 and defect.family in broken:
             findings.consequences.discard(i)
             findings.unexplained.add(i)
-        elif defect.id == "reflected-operand" and not defect.variant and numbers_broken:
-            # `2 + a` calls `a + 2`: the number on the right is the cause (see _same_cause)
+        elif defect.id == "reflected-operand" and not defect.variant and numbers_broken \
+                and _raised_in_submission(outcomes[i]):
+            # `2 + a` calls `a + 2`: the number on the right is the cause (see _same_cause);
+            # a TypeError from Python itself means there is no __radd__ at all: its own defect
             findings.consequences.discard(i)
             findings.unexplained.add(i)
         else:
             kept.append((defect, i))
     findings.rules = kept
+
+
+def _raised_in_submission(outcome) -> bool:
+    return outcome is not None and len(outcome.raised) > 1 and outcome.raised[1] is True

@@ -85,7 +85,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
         if failed:
             found = diagnose.diagnose(rubric, failed, session.asker, budget_end - time.monotonic()) \
                 if session and load_failure is None \
-                else {f.name: [diagnose.generic(f.failure, f.example)] for f in failed}
+                else diagnose.unloaded(failed)
             failures = {f.name: f.failure for f in failed}
             for check in result.checks:
                 check.diagnoses = found.get(check.name, [])
