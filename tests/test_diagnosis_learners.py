@@ -117,3 +117,19 @@ def test_syntax_error_is_said_once_with_its_line_and_a_caret(tmp_path):
     assert len(checks) == 6 and all(not c["passed"] and c["diagnoses"] for c in checks)
     assert all(c["diagnoses"][0]["id"] == "import-error" for c in checks)
     assert sum("not run" in c["diagnoses"][0]["message"] for c in checks) == 5
+
+
+def test_in_a_notebook_the_line_is_the_cell_and_line(tmp_path):
+    """The notebook's code runs as one pseudo-file per cell: a line is "cell N, line L"."""
+    nbformat = pytest.importorskip("nbformat")
+    folder = make_exercise(tmp_path / "ex", "04_engine", None)
+    nb = nbformat.v4.new_notebook()
+    engine = (ENGINES / "assign_in_exp_only_label_list.py").read_text(encoding="utf-8")
+    nb.cells = [nbformat.v4.new_markdown_cell("# micrograd"), nbformat.v4.new_code_cell("import math"),
+                nbformat.v4.new_code_cell(engine)]
+    nbformat.write(nb, str(folder / "value.ipynb"))
+    run = run_grade(folder, "--format", "json", cwd=tmp_path)
+    ids, lines = _ids_and_lines(run.report)
+    assert ids == {"grad-overwrite", "reflected-operand", "recursion-depth"}, run.describe()
+    assert lines["grad-overwrite"] == {"cell 3, line 85"}, lines
+    assert lines["recursion-depth"] == {"cell 3, line 118"}, lines
