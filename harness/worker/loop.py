@@ -23,6 +23,8 @@ import types
 from harness.core import graph as _graph
 from harness.core import nn_scenarios as _nn
 from harness.core import protocol as _protocol
+from harness.worker.facts import assigning_line as _assigning_line
+from harness.worker.facts import preset_grad_propagates as _preset_grad_propagates
 
 _MESSAGE_CHARS = 300
 _METHODS = ("backward", "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
@@ -67,43 +69,6 @@ def _equal_data_is_same_node(value_class) -> bool:
         return bool(len({a, b}) == 1)
     except BaseException:
         return False
-
-
-def _preset_grad_propagates(value_class):
-    """Whether ``backward()`` reaches the inputs once the caller has set the output's gradient
-    (as the lecture's by-hand cells do): no seed in backward() tells apart from no propagation."""
-    try:
-        a, b = value_class(2.0), value_class(-3.0)
-        c = a * b
-        d = c + a
-        d.grad = 1.0
-        d.backward()
-        return any(isinstance(n, float) and n != 0.0 for n in (to_number(v.grad) for v in (a, b, c)))
-    except BaseException:
-        return None
-
-
-_ASSIGNING: dict = {}
-
-
-def _assigning_line(code):
-    """The line of the first ``x.grad = ...`` in a ``_backward`` (``x.grad += ...`` stores
-    right after a SWAP/ROT_TWO; a plain assignment does not), or None."""
-    if code not in _ASSIGNING:
-        _ASSIGNING[code] = None
-        try:
-            import dis  # only when locating, for the diagnosis
-            previous, line = None, None
-            for ins in dis.get_instructions(code):
-                line = getattr(ins, "line_number", None) or ins.starts_line or line  # 3.13 / 3.10-3.12
-                if ins.opname == "STORE_ATTR" and ins.argval == "grad" \
-                        and (previous is None or previous.opname not in ("SWAP", "ROT_TWO")):
-                    _ASSIGNING[code] = line if isinstance(line, int) else None
-                    break
-                previous = ins
-        except BaseException:
-            pass
-    return _ASSIGNING[code]
 
 
 # Packages a notebook uses only to show things: a cell failing to import one is skipped.
@@ -198,7 +163,7 @@ class Worker:
         if request.get("locate", False):
             answer["methods"] = self.methods(value_class)
             answer["facts"] = {"equal_data_is_same_node": _equal_data_is_same_node(value_class),
-                               "preset_grad_propagates": _preset_grad_propagates(value_class)}
+                               "preset_grad_propagates": _preset_grad_propagates(value_class, to_number)}
         return self._answer(answer)
 
     def run_nn(self, request: dict) -> dict:
