@@ -133,3 +133,14 @@ def test_in_a_notebook_the_line_is_the_cell_and_line(tmp_path):
     assert ids == {"grad-overwrite", "reflected-operand", "recursion-depth"}, run.describe()
     assert lines["grad-overwrite"] == {"cell 3, line 85"}, lines
     assert lines["recursion-depth"] == {"cell 3, line 118"}, lines
+
+
+def test_when_the_probes_hang_the_checks_own_exceptions_are_still_read(tmp_path):
+    """pow's backward loops forever on ``** -1``: the probes time out with it, yet ``2 / a``
+    without ``__rtruediv__`` and the RecursionError of the deep chain keep their names."""
+    folder = make_exercise(tmp_path / "ex", "04_engine", ENGINES / "pow_backward_while_hang_lecture.py")
+    run = run_grade(folder, "--format", "json", cwd=tmp_path)
+    ids, lines = _ids_and_lines(run.report)
+    assert {"timeout", "reflected-operand", "recursion-depth"} <= ids, run.describe()
+    assert "exception" not in ids, run.describe()
+    assert lines["recursion-depth"] == {"value.py, line 110"}, lines

@@ -17,7 +17,8 @@ from harness.diagnosis import catalogue
 from harness.graphs import judge
 from harness.diagnosis import matching
 from harness.diagnosis.outcomes import ORDER_DEPENDENT, ORDERS, Findings, model_outcome, student_outcome
-from harness.diagnosis.models import Defect
+from harness.diagnosis import rules
+from harness.diagnosis.models import Defect, Style, model_class
 from harness.core.ops import OPS_BY_NAME
 from harness.diagnosis.probes import Probe, probe_set
 from harness.core.results import Diagnosis
@@ -125,8 +126,8 @@ def diagnose(rubric, failed: list, asker_for, time_left: float = PROBE_SECONDS) 
     try:
         asker = asker_for(time.monotonic() + min(PROBE_SECONDS, max(1.0, time_left)))
         answers = asker.ask([p.graph for p in probes], backward, locate=True)
-    except WorkerFailure:
-        return result
+    except WorkerFailure:   # the probes hung or crashed: the checks' own exceptions still say something
+        return _from_exceptions_alone(result, analysable, rubric, backward)
     outcomes = [student_outcome(a, p.graph) for a, p in zip(answers, probes)]
     families = {op.family for op in rubric.ops}
     large = {i for i, p in enumerate(probes) if p.graph.size > _LARGE}
@@ -200,6 +201,25 @@ def _evidence_probe(defect: Defect, findings: Findings, probes, outcomes) -> int
     ranked = sorted(findings.eligible, key=lambda i: (probes[i].kind in ("random", "example"), probes[i].graph.size))
     return next((i for i in ranked if findings.verdicts(findings.defects, probes[i].graph, outcomes[i]) is True
                  and findings.verdicts(without, probes[i].graph, outcomes[i]) is False), None)
+
+
+def _from_exceptions_alone(result: dict, analysable: list, rubric, backward: bool) -> dict:
+    """Without probes (they hung): a check whose example raised where a rule reads the cause
+    (``2 / a`` without ``__rtruediv__``, RecursionError on the deep chain) is named by it."""
+    style = Style({})
+    reference = model_class(style.model())
+    families = {op.family for op in rubric.ops}
+    for f in analysable:
+        if not f.failure.error or f.others:
+            continue
+        outcome = student_outcome({"error": f.failure.error}, f.failure.graph)
+        expected = model_outcome(reference, f.failure.graph, backward)
+        defect = rules.rule(Probe(f"example-{f.name}", f.failure.graph, kind="example"), outcome,
+                            expected, families, style)
+        if isinstance(defect, Defect):
+            place = {defect.id: outcome.place} if outcome.place else {}
+            result[f.name] = [_diagnosis(defect, f.example, _Places([], [], {}, Findings(style), place))]
+    return result
 
 
 def _relevant(findings: Findings, graph, index: int, outcome, backward: bool) -> list:
@@ -296,9 +316,9 @@ def _diagnosis(defect: Defect, example: str, places: "_Places") -> Diagnosis:
 class _Places:
     """Where in the student's code a misconception lives, when the code shows it."""
 
-    def __init__(self, probes, outcomes, methods, findings: Findings):
+    def __init__(self, probes, outcomes, methods, findings: Findings, raised: dict | None = None):
         self.methods = methods if isinstance(methods, dict) else {}
-        self.closures, self.assigning, self.raised = {}, {}, {}
+        self.closures, self.assigning, self.raised = {}, {}, dict(raised or {})
         for probe, outcome in zip(probes, outcomes):
             if probe.kind in ("iso", "twice") and outcome and outcome.where:
                 row = probe.graph.nodes[0].op
