@@ -35,7 +35,8 @@ def test_every_model_is_diagnosed_with_exactly_its_own_id(audit):
 
 
 def test_audit_covers_the_engine_level_misconceptions(audit):
-    for misconception in ("grad-overwrite", "missing-grad-seed", "wrong-topological-order",
+    for misconception in ("grad-overwrite", "missing-grad-seed", "backward-not-propagating",
+                          "wrong-topological-order",
                           "repeated-backward", "missing-chain-rule", "value-identity",
                           "wrong-derivative-tanh", "wrong-forward-mul", "zero-grad-missing"):
         assert re.search(rf"\s{re.escape(misconception)}\s+exact", audit.stdout), \

@@ -175,6 +175,10 @@ MUTATIONS = [
                                     "        return isinstance(other, Value) and self.data == other.data\n\n"
                                     "    def __hash__(self):\n        return hash(self.data)\n\n"
                                     "    def backward(self):")], {"value-identity"}),
+    ("lecture-loop-forgotten", LECTURE, [("        for node in reversed(topo):\n            node._backward()\n", "")],
+     {"backward-not-propagating"}),
+    ("direct-no-backward-method", DIRECT, [("    def backward(self):", "    def backward_todo(self):")],
+     {"backward-not-propagating"}),
     # two misconceptions at once
     ("lecture-overwrite-and-tanh", LECTURE, [("self.grad += other.data * out.grad", "self.grad = other.data * out.grad"),
                                              ("(1 - t ** 2) * out.grad", "(1 - t) * out.grad")],

@@ -25,7 +25,7 @@ from harness.grading.exercise import Target, reference_folder
 from harness.grading.run import Options, grade_exercise
 from harness.diagnosis.models import LECTURE_STYLE, WRONG_DERIVATIVES, Defect, Model
 
-_ENGINE_LEVEL = ("missing-grad-seed", "wrong-topological-order", "repeated-backward",
+_ENGINE_LEVEL = ("missing-grad-seed", "backward-not-propagating", "wrong-topological-order", "repeated-backward",
                  "value-identity", "recursion-depth")
 
 
@@ -61,6 +61,8 @@ def audit_models() -> list:
         add(Defect("grad-overwrite", family))
         add(Defect("missing-chain-rule", family))
     add(Defect("missing-grad-seed"))
+    add(Defect("backward-not-propagating", "", "nothing"))   # told from no seed by the worker's fact
+    add(Defect("backward-not-propagating", "", "missing"))   # no backward method: a rule
     for variant in ("not-reversed", "breadth-first", "pre-order"):
         add(Defect("wrong-topological-order", "", variant))
     for variant in ("recursive", "no-visited"):

@@ -39,6 +39,13 @@ _ENTRIES = [
           "`backward()` must set the output's own gradient to 1 (d out / d out) before "
           "calling the `_backward` functions; without it every gradient stays 0.",
           "Set `self.grad = 1.0` at the start of `backward()`, before the loop."),
+    Entry("backward-not-propagating", "backward() never runs the `_backward` of the nodes below the output",
+          "`backward()` must call the `_backward` of every node, from the output down, so that each "
+          "gradient reaches the inputs. Yours runs none of them (the loop is missing or never "
+          "reached, its body is indented inside the sorting helper, it only resets the "
+          "gradients, or there is no `backward` method at all), so every input's gradient stays 0.",
+          "In `backward()`: build the topological order, set `self.grad = 1.0`, then "
+          "`for node in reversed(topo): node._backward()`, at the level of `backward`'s own body."),
     Entry("wrong-topological-order", "_backward runs before all of a node's users have added their share",
           "Each node's `_backward` passes its gradient on, so it must run only after every "
           "node that uses it has run. Your order (no sort, a sort that is not reversed, or a "

@@ -18,7 +18,8 @@ from harness.diagnosis.catalogue import GENERIC_TITLES
 from harness.graphs import judge
 from harness.diagnosis import matching
 from harness.diagnosis.outcomes import ORDER_DEPENDENT, ORDERS, Findings, model_outcome, student_outcome
-from harness.diagnosis.models import Defect
+from harness.diagnosis import rules
+from harness.diagnosis.models import Defect, Style, model_class
 from harness.core.ops import OPS_BY_NAME
 from harness.diagnosis.probes import Probe, probe_set
 from harness.core.results import Diagnosis
@@ -50,9 +51,51 @@ def generic(failure: judge.Failure, example: str | None = None) -> Diagnosis:
     if not text and failure.graph is None and failure.code:  # a check without graphs (05_nn)
         text = "\n".join(failure.code)
     entry = catalogue.ENTRIES.get(failure.kind)   # a check that named the misconception itself
+    line = judge.located(error)
+    message = failure.message
+    while line and message.endswith(f" ({line})"):   # the line is the diagnosis's own field: once
+        message = message[:-len(line) - 3]            # (a SyntaxError's text names it too)
+    message += _raised_in(error, failure.graph) + _caret(error)
     return Diagnosis(id=failure.kind, title=entry.title if entry else GENERIC_TITLES.get(failure.kind, failure.kind),
-                     message=failure.message, example=text,
-                     line=judge.located(error), advice=entry.advice if entry else "")
+                     message=message, example=text, line=line, advice=entry.advice if entry else "")
+
+
+def _caret(error: dict) -> str:
+    """A SyntaxError's source line with a caret under the place Python stopped, as Python shows it."""
+    source, offset = error.get("source"), error.get("offset")
+    if error.get("type") not in ("SyntaxError", "IndentationError", "TabError") \
+            or not isinstance(source, str) or not source.strip() or not isinstance(offset, int):
+        return ""
+    text = source.expandtabs(4)
+    indent = len(text) - len(text.lstrip())
+    column = max(0, min(offset - 1 - indent, len(text.strip())))
+    return f"\n    {text.strip()}\n    {' ' * column}^"
+
+
+def unloaded(failed: list) -> dict:
+    """Diagnoses when the submission could not be loaded: the reason once, on the first check
+    it stopped; every later check with the same reason is listed as not run."""
+    result, said = {}, {}
+    for f in failed:
+        first = said.setdefault((f.failure.kind, f.failure.message), f.name)
+        if first == f.name:
+            result[f.name] = [generic(f.failure, f.example)]
+        else:
+            result[f.name] = [Diagnosis(id=f.failure.kind, title="Not run",
+                                        message=f"not run: {GENERIC_TITLES.get(f.failure.kind, f.failure.kind).lower()} "
+                                                f"(see the check {first!r})")]
+    return result
+
+
+def _raised_in(error: dict, graph) -> str:
+    """", in the `_backward` written in `__pow__` (`**`)": which operation's closure raised."""
+    function = error.get("function")
+    if not isinstance(function, str) or not function.endswith("<locals>._backward"):
+        return ""
+    method = function.split(".<locals>.")[0].rpartition(".")[2]
+    family = next((f for f, m in {**_METHOD, **_REFLECTED}.items() if m == method), "")
+    symbol = f" ({catalogue.SYMBOL[family]})" if family else ""
+    return f", in the `_backward` written in `{method}`{symbol}"
 
 
 def diagnose(rubric, failed: list, asker_for, time_left: float = PROBE_SECONDS) -> dict:
@@ -74,13 +117,14 @@ def diagnose(rubric, failed: list, asker_for, time_left: float = PROBE_SECONDS) 
     try:
         asker = asker_for(time.monotonic() + min(PROBE_SECONDS, max(1.0, time_left)))
         answers = asker.ask([p.graph for p in probes], backward, locate=True)
-    except WorkerFailure:
-        return result
+    except WorkerFailure:   # the probes hung or crashed: the checks' own exceptions still say something
+        return _from_exceptions_alone(result, analysable, rubric, backward)
     outcomes = [student_outcome(a, p.graph) for a, p in zip(answers, probes)]
     families = {op.family for op in rubric.ops}
     large = {i for i, p in enumerate(probes) if p.graph.size > _LARGE}
     findings = matching.analyse(probes, outcomes, families, backward, deep, asker.facts, large)
-    places = _Places(probes, outcomes, asker.methods)
+    places = _Places(probes, outcomes, asker.methods, findings)
+    named: set = set()
     for f in analysable:
         indices = examples[f.name]
         relevant = _one_per_id([d for i in indices
@@ -90,10 +134,82 @@ def diagnose(rubric, failed: list, asker_for, time_left: float = PROBE_SECONDS) 
             # run: test the defects against the numbers the check itself saw.
             relevant = _relevant_to_seen(findings, f.failure, probes, outcomes)
         diagnoses = [_diagnosis(d, f.example, places) for d in relevant]
+        named.update(_named(d) for d in relevant)
         explained = relevant and all(i not in findings.unexplained or i in large for i in indices)
         if not explained:
             diagnoses.append(generic(f.failure, f.example))
         result[f.name] = diagnoses
+    _name_the_rest(result, named, findings, probes, outcomes, answers, rubric, analysable, places, backward)
+    return result
+
+
+def _named(defect: Defect) -> tuple:
+    return defect.key(), defect.family if defect.id in catalogue.PER_OPERATION else ""
+
+
+def _name_the_rest(result: dict, named: set, findings: Findings, probes, outcomes, answers, rubric,
+                   analysable: list, places: "_Places", backward: bool) -> None:
+    """Every misconception found is named once, even when no failed check's own example shows it.
+
+    One defect can hide another on the checks' examples (a ``*`` that passes 0 on hides
+    an assigning ``tanh`` on any graph through ``*``); the probes that avoid the first
+    settle the second. Such a defect is added to the first failed check that covers its
+    operation, with the probe that shows it as its example.
+    """
+    checks = {c.name: c for c in rubric.checks}
+    for defect in findings.all_defects():
+        if _named(defect) in named:
+            continue
+        index = _evidence_probe(defect, findings, probes, outcomes)
+        if index is None or not isinstance(answers[index], dict):
+            continue
+        graph = probes[index].graph
+        rows = {n.op for n in graph.nodes}
+        # A gradient's misconception goes to a check of gradients; one read before backward()
+        # (a missing operation, a number operand) to the first check that builds the graph.
+        needs_backward = backward and all(defect != d for d, _ in findings.rules)
+        hosts = sorted(analysable, key=lambda f: getattr(checks.get(f.name), "shape", "") == "tree")
+        host = next((checks[f.name] for f in hosts
+                     if checks.get(f.name) is not None and (checks[f.name].backward or not needs_backward)
+                     and rows <= {op.name for op in (checks[f.name].ops or rubric.ops)}), None)
+        failure = judge.judge(graph, answers[index], host.backward) if host is not None else None
+        if failure is None:
+            continue
+        result[host.name].append(_diagnosis(defect, judge.example(failure), places))
+        named.add(_named(defect))
+
+
+def _evidence_probe(defect: Defect, findings: Findings, probes, outcomes) -> int | None:
+    """The probe that shows ``defect``: the one its rule read, or one the models need it for."""
+    for d, i in findings.rules:
+        if d == defect:
+            return i
+    if defect in findings.wildcards:
+        return next((i for i, p in enumerate(probes) if p.kind == "iso" and p.family == defect.family), None)
+    if defect not in findings.defects or findings.verdicts is None:
+        return None
+    without = findings.defects - {defect}
+    ranked = sorted(findings.eligible, key=lambda i: (probes[i].kind in ("random", "example"), probes[i].graph.size))
+    return next((i for i in ranked if findings.verdicts(findings.defects, probes[i].graph, outcomes[i]) is True
+                 and findings.verdicts(without, probes[i].graph, outcomes[i]) is False), None)
+
+
+def _from_exceptions_alone(result: dict, analysable: list, rubric, backward: bool) -> dict:
+    """Without probes (they hung): a check whose example raised where a rule reads the cause
+    (``2 / a`` without ``__rtruediv__``, RecursionError on the deep chain) is named by it."""
+    style = Style({})
+    reference = model_class(style.model())
+    families = {op.family for op in rubric.ops}
+    for f in analysable:
+        if not f.failure.error or f.others:
+            continue
+        outcome = student_outcome({"error": f.failure.error}, f.failure.graph)
+        expected = model_outcome(reference, f.failure.graph, backward)
+        defect = rules.rule(Probe(f"example-{f.name}", f.failure.graph, kind="example"), outcome,
+                            expected, families, style)
+        if isinstance(defect, Defect):
+            place = {defect.id: outcome.place} if outcome.place else {}
+            result[f.name] = [_diagnosis(defect, f.example, _Places([], [], {}, Findings(style), place))]
     return result
 
 
@@ -115,7 +231,8 @@ def _relevant(findings: Findings, graph, index: int, outcome, backward: bool) ->
                                            or bool(_derived_from(findings, defect.family) & families))
         if hit and defect not in out:
             out.append(defect)
-    if findings.defects and backward and outcome is not None:
+    if findings.defects and backward and outcome is not None and not outcome.error:
+        # (an exception produced no numbers: no model's defect can be what made them wrong)
         # A misconception matters here when, without it, no order gives the student's numbers.
         for defect in sorted(findings.defects):
             if findings.verdicts(findings.defects - {defect}, graph, outcome) is False:
@@ -191,18 +308,32 @@ def _diagnosis(defect: Defect, example: str, places: "_Places") -> Diagnosis:
 class _Places:
     """Where in the student's code a misconception lives, when the code shows it."""
 
-    def __init__(self, probes, outcomes, methods):
+    def __init__(self, probes, outcomes, methods, findings: Findings, raised: dict | None = None):
         self.methods = methods if isinstance(methods, dict) else {}
-        self.closures = {}
+        self.closures, self.assigning, self.raised = {}, {}, dict(raised or {})
         for probe, outcome in zip(probes, outcomes):
             if probe.kind in ("iso", "twice") and outcome and outcome.where:
                 row = probe.graph.nodes[0].op
                 place = outcome.where[len(probe.graph.leaves)]
-                if row == probe.family and place and len(place) == 3 and place[2] is True:
+                if row == probe.family and place and len(place) >= 3 and place[2] is True:
                     self.closures.setdefault(probe.family, place[:2])
+                    if len(place) >= 4 and isinstance(place[3], int) and not isinstance(place[3], bool):
+                        # the first `x.grad = ...` in that closure (the worker reads its bytecode)
+                        self.assigning.setdefault(probe.family, (place[0], place[3]))
+        for defect, i in findings.rules:   # a rule read off an exception: where it was raised
+            if outcomes[i] is not None and outcomes[i].place:
+                self.raised.setdefault(defect.id, outcomes[i].place)
 
     def line_of(self, defect: Defect) -> str:
-        if defect.id in ("grad-overwrite", "missing-chain-rule", "wrong-derivative"):
+        if defect.id == "grad-overwrite":
+            place = self.assigning.get(defect.family) or self.closures.get(defect.family) \
+                or self.methods.get(_METHOD.get(defect.family))
+        elif defect.id == "recursion-depth" and defect.id in self.raised:
+            place = self.raised[defect.id]   # the recursive call (the line that repeats)
+        elif defect.id == "repeated-backward" and defect.variant == "recursive" \
+                and "recursion-depth" in self.raised:
+            place = self.raised["recursion-depth"]   # child.backward(): once per path, and per level
+        elif defect.id in ("missing-chain-rule", "wrong-derivative"):
             place = self.closures.get(defect.family) or self.methods.get(_METHOD.get(defect.family))
         elif defect.id in ("wrong-forward", "missing-operation", "number-operand"):
             place = self.methods.get(_METHOD.get(defect.family))

@@ -59,7 +59,8 @@ def _analyse(style, probes, outcomes, families, backward, deep, facts, unsearche
         elif rule is not None:
             findings.rules.append((rule, i))
             findings.consequences.add(i)
-        elif outcome.error and outcome.error[1] == "build":
+        elif outcome.error and outcome.error[1] in ("build", "backward"):
+            # No bug model explains numbers that were never produced: the exception is named.
             findings.unexplained.add(i)
         elif not outcome.error and None in outcome.data + outcome.grad:
             findings.unexplained.add(i)   # NaN or not a number: invalid-result, not a misconception
@@ -98,7 +99,12 @@ def infer_style(probes: list, outcomes: list) -> Style:
 
 
 def candidates(families: set, style: Style, deep: bool, facts: dict) -> list:
-    out = [Defect("missing-grad-seed")]
+    # A backward() that leaves every input at 0 without a seed is told from one that runs no
+    # _backward by the worker's fact: does it propagate once the caller set the output's grad?
+    propagates = facts.get("preset_grad_propagates")
+    out = [Defect("missing-grad-seed")] if propagates is not False else \
+        [Defect("backward-not-propagating", "", "nothing")]
+    out.append(Defect("backward-not-propagating", "", "seeded"))
     out += [Defect("wrong-topological-order", "", v) for v in ("not-reversed", "breadth-first", "pre-order")]
     out += [Defect("repeated-backward", "", v) for v in ("recursive", "no-visited")]
     if facts.get("equal_data_is_same_node") is True:

@@ -32,6 +32,7 @@ class Outcome:
     grad: tuple = ()
     where: tuple = ()            # student only: where each node's _backward was written
     raised: tuple = ()           # student only: (exception type, inside the student's code, message)
+    place: tuple = ()            # student only: (file, line) of the frame in the submission that raised
 
     def matches(self, other: "Outcome") -> bool:
         if self.error or other.error:
@@ -55,7 +56,9 @@ def student_outcome(answer, graph: Graph) -> Outcome | None:
         stage = "backward" if "backward" in where else "read" if "reading" in where else "build"
         raised = (str(error.get("type", "")), isinstance(error.get("file"), str),
                   str(error.get("message", ""))[:200])
-        return Outcome(error=(node if isinstance(node, int) else -1, stage), raised=raised)
+        file, line = error.get("file"), error.get("line")
+        place = (file, line) if isinstance(file, str) and isinstance(line, int) else ()
+        return Outcome(error=(node if isinstance(node, int) else -1, stage), raised=raised, place=place)
     columns = []
     for fld in ("data", "grad"):
         column = answer.get(fld, [])

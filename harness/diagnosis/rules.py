@@ -33,6 +33,13 @@ def rule(probe: Probe, outcome: Outcome, expected: Outcome, families: set, style
     if graph.size > 1000 and outcome.error and outcome.error[1] == "backward" \
             and outcome.raised[:1] == ("RecursionError",):
         return Defect("recursion-depth")  # the short probes pass; only depth breaks it
+    if outcome.error and outcome.error[1] == "backward":
+        kind, in_student_code, message = outcome.raised or ("", True, "")
+        if kind == "TypeError" and "unhashable" in message:
+            return Defect("value-identity", "", "unhashable")  # __eq__ without __hash__, in the sort
+        if kind == "AttributeError" and not in_student_code and "'backward'" in message:
+            return Defect("backward-not-propagating", "", "missing")  # no backward method at all
+        return None   # an exception is an exception: diagnosed as such, at its line
     if outcome.error and outcome.error[1] == "build":
         node = outcome.error[0]
         kind, in_student_code, message = outcome.raised or ("", True, "")
@@ -121,7 +128,8 @@ def _drop_shared_errors(findings: Findings, probes, outcomes) -> None:
     """A number operand is at fault only when the same operation between Values works."""
     broken = set()
     for probe, outcome in zip(probes, outcomes):
-        if probe.kind == "iso" and outcome and outcome.error and probe.graph.nodes[0].op == probe.family:
+        if probe.kind == "iso" and outcome and outcome.error and outcome.error[1] == "build" \
+                and probe.graph.nodes[0].op == probe.family:   # (a backward that raises breaks none)
             broken.add(probe.family)
     kept = []
     numbers_broken = {d.family for d, _ in findings.rules if d.id == "number-operand" and not d.variant}
@@ -130,10 +138,16 @@ def _drop_shared_errors(findings: Findings, probes, outcomes) -> None:
                 and defect.family in broken:
             findings.consequences.discard(i)
             findings.unexplained.add(i)
-        elif defect.id == "reflected-operand" and not defect.variant and numbers_broken:
-            # `2 + a` calls `a + 2`: the number on the right is the cause (see _same_cause)
+        elif defect.id == "reflected-operand" and not defect.variant and numbers_broken \
+                and _raised_in_submission(outcomes[i]):
+            # `2 + a` calls `a + 2`: the number on the right is the cause (see _same_cause);
+            # a TypeError from Python itself means there is no __radd__ at all: its own defect
             findings.consequences.discard(i)
             findings.unexplained.add(i)
         else:
             kept.append((defect, i))
     findings.rules = kept
+
+
+def _raised_in_submission(outcome) -> bool:
+    return outcome is not None and len(outcome.raised) > 1 and outcome.raised[1] is True

@@ -98,7 +98,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
             analysable = session is not None and load_failure is None
             screened = _screens(rubric, session, failed, budget_end) if analysable else []
             found = diagnose.diagnose(rubric, failed + screened, session.asker, budget_end - time.monotonic()) \
-                if analysable else {f.name: [diagnose.generic(f.failure, f.example)] for f in failed}
+                if analysable else diagnose.unloaded(failed)
             failures = {f.name: f.failure for f in failed}
             for check in result.checks:
                 check.diagnoses = found.get(check.name, [])

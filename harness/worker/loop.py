@@ -29,6 +29,8 @@ from harness.worker.watchdog import Watchdog
 
 _walk_tb, _relpath, _basename, _join = traceback.walk_tb, os.path.relpath, os.path.basename, os.path.join
 _collect, _module_type = gc.collect, types.ModuleType
+from harness.worker.facts import assigning_line as _assigning_line
+from harness.worker.facts import preset_grad_propagates as _preset_grad_propagates
 
 _MESSAGE_CHARS = 300
 _METHODS = ("backward", "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
@@ -145,7 +147,8 @@ class Worker:
         answer = {"results": results}
         if request.get("locate", False):
             answer["methods"] = self.methods(value_class)
-            answer["facts"] = {"equal_data_is_same_node": _equal_data_is_same_node(value_class)}
+            answer["facts"] = {"equal_data_is_same_node": _equal_data_is_same_node(value_class),
+                               "preset_grad_propagates": _preset_grad_propagates(value_class, to_number)}
         return self._answer(answer)
 
     def run_nn(self, request: dict) -> dict:
@@ -258,10 +261,18 @@ class Worker:
             record["node"] = node
         if isinstance(exc, SyntaxError) and exc.filename:
             record["file"], record["line"] = _basename(exc.filename), exc.lineno
+            if isinstance(exc.text, str) and isinstance(exc.offset, int):  # for a caret
+                record["source"], record["offset"] = exc.text.rstrip("\n")[:200], exc.offset
+        calls = {}
         for frame, line in _walk_tb(exc.__traceback__):
             filename = frame.f_code.co_filename
             if self._is_student_file(filename):
                 record["file"], record["line"] = self._display_name(filename), line
+                # e.g. Value.__pow__.<locals>._backward: which operation's closure raised
+                record["function"] = getattr(frame.f_code, "co_qualname", frame.f_code.co_name)[:100]
+                calls[(record["file"], line)] = calls.get((record["file"], line), 0) + 1
+        if isinstance(exc, RecursionError) and calls:  # the recursive call, not the last line run
+            record["file"], record["line"] = max(calls, key=calls.get)
         return record
 
     def locate(self, obj):
@@ -270,7 +281,7 @@ class Worker:
         if code is None:
             return None
         if self._is_student_file(code.co_filename):
-            return [self._display_name(code.co_filename), code.co_firstlineno, True]
+            return [self._display_name(code.co_filename), code.co_firstlineno, True, _assigning_line(code)]
         return [_basename(code.co_filename), code.co_firstlineno, False]
 
     def _is_student_file(self, filename: str) -> bool:

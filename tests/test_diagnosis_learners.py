@@ -1,0 +1,146 @@
+"""Diagnosis on learner-shaped engines: every misconception named, none invented, at its line.
+
+The engines in ``tests/corpus/learners/engines/`` are whole files a learner
+could have written (the lecture's shapes, micrograd's, ``label=""`` and list
+children), each docstring saying what a fair grade is. Each is graded as
+04_engine through the real ``grade`` command; the set of ids over all failed
+checks must be exactly the expected one (no generic id unless the expected
+set has it, no misconception the code does not have), and the lines given
+must be those of the defect: the assigning statement, the recursive call,
+the frame that raised.
+"""
+from __future__ import annotations
+
+import pytest
+
+from support import CORPUS, make_exercise, run_grade
+
+ENGINES = CORPUS / "learners" / "engines"
+
+# file -> (the ids over all failed checks, {id: lines it must point at})
+EXPECTED = {
+    # An exception in backward() is an exception, at its line; no derivative can be observed.
+    "build_topo_self_attribute_error": ({"exception", "reflected-operand", "missing-operation"},
+                                        {"exception": {"value.py, line 106"}}),
+    "pow_backward_reads_other_data": ({"exception", "missing-operation", "recursion-depth"},
+                                      {"exception": {"value.py, line 51"},
+                                       "recursion-depth": {"value.py, line 74"}}),
+    # backward() that runs no _backward: indented inside its helper, gradients only reset, no method.
+    "backward_body_inside_build_topo": ({"backward-not-propagating"}, {}),
+    "backward_zeroes_grads_never_propagates": ({"backward-not-propagating", "missing-operation",
+                                                "recursion-depth"},
+                                               {"recursion-depth": {"value.py, line 73"}}),
+    "wip_no_backward_lecture": ({"backward-not-propagating", "number-operand", "reflected-operand",
+                                 "missing-operation"}, {}),
+    "wip_no_backward_micrograd": ({"backward-not-propagating", "missing-operation"}, {}),
+    # No sort: child.backward() once per path.
+    "per_path_recursion_lecture": ({"repeated-backward", "recursion-depth", "reflected-operand",
+                                    "missing-operation"},
+                                   {"repeated-backward": {"value.py, line 107"},
+                                    "recursion-depth": {"value.py, line 107"}}),
+    "per_path_recursion_micrograd": ({"repeated-backward", "recursion-depth", "missing-operation"},
+                                     {"repeated-backward": {"value.py, line 71"},
+                                      "recursion-depth": {"value.py, line 71"}}),
+    # One defect (`*` reading .grad) hides another (tanh and exp assign): both named.
+    "mul_uses_grad_tanh_exp_assign_lecture": ({"wrong-derivative-mul", "grad-overwrite", "reflected-operand",
+                                               "missing-operation", "recursion-depth"},
+                                              {"grad-overwrite": {"value.py, line 83", "value.py, line 93"},
+                                               "recursion-depth": {"value.py, line 107"}}),
+    "mul_uses_grad_tanh_exp_assign_label_list": ({"wrong-derivative-mul", "grad-overwrite", "reflected-operand",
+                                                  "recursion-depth"},
+                                                 {"grad-overwrite": {"value.py, line 89", "value.py, line 99"},
+                                                  "recursion-depth": {"value.py, line 122"}}),
+    # `3.0 * a` without __rmul__ is the reflected operand, not an exception.
+    "rmul_missing": ({"reflected-operand", "missing-operation", "recursion-depth"}, {}),
+    # The assignment in `+` only: the line is the assigning statement, not `def _backward():`.
+    "assign_in_add_only_micrograd": ({"grad-overwrite", "missing-operation", "recursion-depth"},
+                                     {"grad-overwrite": {"value.py, line 29"}}),
+}
+
+
+def _ids_and_lines(report: dict) -> tuple:
+    ids, lines = set(), {}
+    for exercise in report["exercises"]:
+        for check in exercise["checks"]:
+            if not check["passed"]:
+                assert check["diagnoses"], f"{check['name']} failed without a diagnosis"
+            for d in check["diagnoses"]:
+                ids.add(d["id"])
+                if d.get("line"):
+                    lines.setdefault(d["id"], set()).add(d["line"])
+    return ids, lines
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_learner_engine_is_diagnosed_exactly(name, tmp_path):
+    folder = make_exercise(tmp_path / "ex", "04_engine", ENGINES / f"{name}.py")
+    run = run_grade(folder, "--format", "json", cwd=tmp_path)
+    assert run.returncode == 1, run.describe()
+    ids, lines = _ids_and_lines(run.report)
+    want_ids, want_lines = EXPECTED[name]
+    assert ids == want_ids, run.describe()
+    for id_, want in want_lines.items():
+        assert lines.get(id_) == want, f"{id_}: lines {lines.get(id_)}, expected {want}\n{run.describe()}"
+
+
+def test_exception_names_the_operation_whose_backward_raised(tmp_path):
+    folder = make_exercise(tmp_path / "ex", "04_engine", ENGINES / "pow_backward_reads_other_data.py")
+    run = run_grade(folder, cwd=tmp_path)
+    assert "AttributeError: 'int' object has no attribute 'data', in the `_backward` written in " \
+           "`__pow__` (`**`)" in run.stdout, run.stdout
+    assert "(value.py, line 51) (value.py, line 51)" not in run.stdout
+
+
+SYNTAX_ERROR = '''class Value:
+    def __init__(self, data, _children=(), _op=""):
+        self.data = data
+        self.grad = 0.0
+
+    def __add__(self, other)
+        return Value(self.data + other.data, (self, other), "+")
+'''
+
+
+def test_syntax_error_is_said_once_with_its_line_and_a_caret(tmp_path):
+    folder = make_exercise(tmp_path / "ex", "04_engine", SYNTAX_ERROR)
+    run = run_grade(folder, cwd=tmp_path)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.stdout.count("SyntaxError") == 1, run.stdout
+    assert run.stdout.count("value.py, line 6") == 1, run.stdout
+    lines = run.stdout.splitlines()
+    source = next(i for i, line in enumerate(lines) if line.strip() == "def __add__(self, other)")
+    caret = lines[source + 1]
+    assert caret.strip() == "^" and caret.index("^") == lines[source].index(")") + 1, run.stdout
+    # every check keeps its row, listed as not run
+    json_run = run_grade(folder, "--format", "json", cwd=tmp_path)
+    checks = json_run.report["exercises"][0]["checks"]
+    assert len(checks) == 6 and all(not c["passed"] and c["diagnoses"] for c in checks)
+    assert all(c["diagnoses"][0]["id"] == "import-error" for c in checks)
+    assert sum("not run" in c["diagnoses"][0]["message"] for c in checks) == 5
+
+
+def test_in_a_notebook_the_line_is_the_cell_and_line(tmp_path):
+    """The notebook's code runs as one pseudo-file per cell: a line is "cell N, line L"."""
+    nbformat = pytest.importorskip("nbformat")
+    folder = make_exercise(tmp_path / "ex", "04_engine", None)
+    nb = nbformat.v4.new_notebook()
+    engine = (ENGINES / "assign_in_exp_only_label_list.py").read_text(encoding="utf-8")
+    nb.cells = [nbformat.v4.new_markdown_cell("# micrograd"), nbformat.v4.new_code_cell("import math"),
+                nbformat.v4.new_code_cell(engine)]
+    nbformat.write(nb, str(folder / "value.ipynb"))
+    run = run_grade(folder, "--format", "json", cwd=tmp_path)
+    ids, lines = _ids_and_lines(run.report)
+    assert ids == {"grad-overwrite", "reflected-operand", "recursion-depth"}, run.describe()
+    assert lines["grad-overwrite"] == {"cell 3, line 85"}, lines
+    assert lines["recursion-depth"] == {"cell 3, line 118"}, lines
+
+
+def test_when_the_probes_hang_the_checks_own_exceptions_are_still_read(tmp_path):
+    """pow's backward loops forever on ``** -1``: the probes time out with it, yet ``2 / a``
+    without ``__rtruediv__`` and the RecursionError of the deep chain keep their names."""
+    folder = make_exercise(tmp_path / "ex", "04_engine", ENGINES / "pow_backward_while_hang_lecture.py")
+    run = run_grade(folder, "--format", "json", cwd=tmp_path)
+    ids, lines = _ids_and_lines(run.report)
+    assert {"timeout", "reflected-operand", "recursion-depth"} <= ids, run.describe()
+    assert "exception" not in ids, run.describe()
+    assert lines["recursion-depth"] == {"value.py, line 110"}, lines
