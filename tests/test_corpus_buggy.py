@@ -22,7 +22,7 @@ import types
 
 import pytest
 
-from reference.engine import Value as ReferenceValue
+from harness.reference.engine import Value as ReferenceValue
 from support import CORPUS, checks_by_exercise, make_exercise, run_grade
 
 BUGGY = CORPUS / "buggy"

@@ -15,9 +15,9 @@ from support import REPO, checks_by_exercise, make_exercise, run_grade
 
 ENGINE = REPO / "reference" / "engine.py"
 NN = (REPO / "reference" / "nn.py").read_text(encoding="utf-8")
-IMPORT = '''if __package__ == "reference":       # the grader's own copy: the trusted engine
+IMPORT = '''if __package__ == "harness.reference":   # the grader's own copy: the trusted engine
     from harness.reference.engine import Value
-else:                                # nn.py beside the engine being graded
+else:                                    # nn.py beside the engine being graded
     from value import Value
 '''
 STUDENT_NN = NN.replace(IMPORT, "from value import Value\n")
