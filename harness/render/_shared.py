@@ -32,7 +32,9 @@ def points(x: float) -> str:
 _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "neg": "neg", "pow": "**",
             "exp": "exp", "tanh": "tanh", "relu": "relu"}
 _WHY = {"passed": "correct", "missing-operation": "missing", "reflected-operand": "fail with a number on the left",
-        "number-operand": "fail with a number on the right"}
+        "number-operand": "fail with a number on the right",
+        "not-checkable-without-a-working-binary-operation":
+            "not checked: no working binary operation to reuse a value with"}
 
 
 def families_line(check: CheckResult) -> str:
