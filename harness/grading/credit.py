@@ -24,6 +24,7 @@ from dataclasses import replace
 from harness.core.graph import Graph, Node
 from harness.core.ops import FAMILIES, OPS_BY_NAME
 from harness.diagnosis import diagnose
+from harness.diagnosis.models import BUILT_FROM
 from harness.diagnosis.pinning import family_of, shared_helper_lines, shows_forward
 from harness.graphs import example_graph, judge
 from harness.grading import checks
@@ -178,7 +179,11 @@ class Award:
             added = {f: why for f, why in new.items() if f not in broken}
             if not added:   # pinned on families already set aside: the failing rows are built on them
                 why = next(iter(new.values()), outcome.failure.kind)
-                added = {f: why for f in graph_families(outcome.failure.graph) if f not in broken}
+                drawn = graph_families(outcome.failure.graph) - set(broken)
+                # Blame the rows that can be built on a family set aside (``a - b`` as
+                # ``a + (-b)``), not every row that happens to share the failing graph.
+                built_on = {f for f in drawn if set(BUILT_FROM.get(f, ())) & set(broken)}
+                added = {f: why for f in (built_on or drawn)}
             if not added:
                 return self._whole(result, scope, outcome.failure.kind)
             broken.update(added)
