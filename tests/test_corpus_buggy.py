@@ -145,6 +145,19 @@ def graded(tmp_path_factory):
     return grade
 
 
+# Bugs confined to one operation family (and the rows built on it, ``a - b`` as
+# ``a + (-b)``): a failed check keeps the shares of the other families, so the
+# score of an exercise where they fail is partial, not the table's whole-check
+# figure. Whole-engine bugs (order, seed, identity, every closure assigning)
+# keep the table's score exactly.
+CONFINED = {
+    "assign_grad_add_only": "add", "assign_grad_in_exp": "exp", "exp_uses_input": "exp",
+    "missing_radd": "add", "neg_detached": "neg", "no_chain_rule_mul": "mul",
+    "pow_forgets_exponent": "pow", "rdiv_as_div": "div", "relu_passes_gradient_always": "relu",
+    "rsub_as_sub": "sub", "sub_grad_sign": "sub", "tanh_wrong_derivative": "tanh",
+}
+
+
 @pytest.mark.parametrize("bug", sorted(EXPECTED))
 def test_buggy_engine_loses_exactly_the_checks_it_should(bug, graded):
     run = graded(bug)
@@ -153,7 +166,17 @@ def test_buggy_engine_loses_exactly_the_checks_it_should(bug, graded):
     scores = {ex["name"]: ex["score"] for ex in run.report["exercises"]}
     for exercise, (score, failing) in EXPECTED[bug].items():
         failed = {name for name, c in results[exercise].items() if not c["passed"]}
-        assert (scores[exercise], failed) == (score, failing), f"{bug} on {exercise}\n{run.describe()}"
+        assert failed == failing, f"{bug} on {exercise}\n{run.describe()}"
+        if bug not in CONFINED or not failing:
+            assert scores[exercise] == score, f"{bug} on {exercise}\n{run.describe()}"
+            continue
+        # partial credit: more than the whole-check figure, less than full marks
+        full = sum(c["max_score"] for c in results[exercise].values())
+        assert score < scores[exercise] < full, f"{bug} on {exercise}\n{run.describe()}"
+        for name in failed:
+            families = results[exercise][name].get("families", {})
+            if CONFINED[bug] in families:
+                assert families[CONFINED[bug]] != "passed", f"{bug}: {exercise}/{name} {families}"
         for name in failed:
             diagnoses = results[exercise][name]["diagnoses"]
             assert diagnoses, f"{exercise}/{name} failed without a diagnosis"
@@ -174,7 +197,7 @@ def test_assignment_bug_passes_02_and_fails_reuse_with_at_most_three_operations(
     for exercise in ("03_reuse", "04_engine"):
         for check in ("lecture-reuse", "reuse"):
             record = results[exercise][check]
-            assert not record["passed"] and record["score"] == 0, run.describe()
+            assert not record["passed"] and record["score"] == 0, run.describe()   # every closure assigns
             for block in record["diagnoses"][0]["example"].split("\n\n"):
                 operations = [line for line in block.splitlines() if ASSIGNMENT.match(line)]
                 assert 1 <= len(operations) <= 3, f"{exercise}/{check}: more than 3 operations:\n{block}"

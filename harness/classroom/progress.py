@@ -80,13 +80,22 @@ def ignore_sigint() -> None:
 def stop_pool(pool) -> None:
     """Stop a ``ProcessPoolExecutor`` now: cancel what waits, end what runs (TERM, then KILL)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())   # no public way to reach them
-    pool.shutdown(wait=False, cancel_futures=True)
+    try:
+        pool.shutdown(wait=False, cancel_futures=True)
+    except Exception:  # noqa: BLE001 - a pool broken by the same Ctrl-C: its processes still go
+        pass
     for p in processes:
-        if p.is_alive():
-            p.terminate()
+        try:
+            if p.is_alive():
+                p.terminate()
+        except (OSError, ValueError):   # already reaped, or never started
+            pass
     deadline = time.monotonic() + 5
     for p in processes:
-        p.join(max(0.0, deadline - time.monotonic()))
-        if p.is_alive():
-            os.kill(p.pid, signal.SIGKILL)
-            p.join(1)
+        try:
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                os.kill(p.pid, signal.SIGKILL)
+                p.join(1)
+        except (OSError, ValueError, AssertionError):   # gone already, or not ours to join
+            pass
