@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import os
 import shutil
 import subprocess
 import sys
@@ -24,10 +25,7 @@ PACKAGES = ("core", "worker", "sandbox", "graphs", "diagnosis", "grading", "rend
 def lint_imports(cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name("lint-imports")
     command = [str(exe)] if exe.exists() else [sys.executable, "-m", "importlinter.cli"]
-    env = None
-    if pythonpath is not None:
-        import os
-        env = dict(os.environ, PYTHONPATH=str(pythonpath))
+    env = None if pythonpath is None else dict(os.environ, PYTHONPATH=str(pythonpath))
     return subprocess.run(command + ["--no-cache"], cwd=cwd, capture_output=True, text=True,
                           timeout=300, env=env)
 

@@ -108,10 +108,9 @@ def test_a_passing_run_does_not_import_hypothesis(tmp_path):
     import sys
     from support import REPO, make_exercise
     folder = make_exercise(tmp_path / "ex", "04_engine", REPO / "reference" / "engine.py")
-    probe = ("import sys, runpy; sys.argv = ['grade', %r];\n"
-             "from harness.cli import main\n"
-             "status = main(sys.argv[1:])\n"
-             "print('hypothesis' in sys.modules, status)" % str(folder))
+    probe = ("import sys\nfrom harness.cli import main\n"
+             f"status = main([{str(folder)!r}])\n"
+             "print('hypothesis' in sys.modules, status)")
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
                          cwd=tmp_path)
     assert run.stdout.strip().splitlines()[-1] == "False 0", run.stdout[-2000:] + run.stderr[-2000:]
