@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = Path(__file__).resolve().parent / "corpus"
+TESTS = Path(__file__).resolve().parent
+CORPUS = TESTS / "corpus"      # engines and notebooks, named after what they show
+HOSTILE = TESTS / "hostile"    # submissions that attack the grader
 EXERCISES = ("01_forward", "02_backward", "03_reuse", "04_engine")   # the engine (value.py only)
 ALL_EXERCISES = EXERCISES + ("05_nn",)                                 # and the net on it (nn.py too)
 # Wall-clock cap for one ``grade`` run in a test: far above the rubrics' own

@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from support import REPO, make_exercise, run_grade
-from test_formats import reporter, strict_json, validate_github, validate_gradescope
+from platform_shapes import reporter, strict_json, validate_github, validate_gradescope
 
 REFERENCE = REPO / "reference" / "engine.py"
 SETUP_TIMEOUT = 300

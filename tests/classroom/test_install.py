@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from support import REPO
+
+ROOT = REPO
 LEARNERS = ROOT / "tests" / "corpus" / "learners"
 pytestmark = pytest.mark.install
 

@@ -19,9 +19,8 @@ from harness.grading import rubric
 from harness.grading.exercise import Target
 from harness.grading.run import Options, grade_exercise
 from harness.sandbox.process import current_layer
-from support import grade_command, make_exercise
+from support import HOSTILE, grade_command, make_exercise
 
-HOSTILE = Path(__file__).resolve().parent / "hostile"
 
 
 def small_rubric(**limits) -> rubric.Rubric:
@@ -29,7 +28,7 @@ def small_rubric(**limits) -> rubric.Rubric:
             "entry": "value:Value", "ops": ["add", "mul"],
             "limits": {"check_seconds": 5, "exercise_seconds": 10, **limits},
             "checks": [{"name": "lecture", "kind": "fixed", "graphs": ["self-add"], "points": 1}]}
-    return rubric.parse(data, "tests/test_limits.py")
+    return rubric.parse(data, "tests/security/test_limits.py")
 
 
 def grade_source(tmp_path: Path, source: str, **limits) -> dict:

@@ -8,7 +8,6 @@ with reuse. A 100,000-node chain must not hit the recursion limit.
 """
 from __future__ import annotations
 
-import math
 import random
 
 import pytest

@@ -31,9 +31,8 @@ from harness.grading import rubric
 from harness.grading.exercise import Target
 from harness.grading.run import Options, grade_exercise
 from harness.sandbox.process import current_layer
-from support import grade_command
+from support import HOSTILE, REPO, TESTS
 
-HOSTILE = Path(__file__).resolve().parent / "hostile"
 CHECKS = ("forward", "gradients", "reuse", "chain")
 RUBRIC = {
     "exercise": "04_engine", "title": "hostile corpus", "files": ["value.py"],
@@ -206,7 +205,7 @@ def assert_nothing_left(grader_tmp: Path, layer: str) -> None:
 
 
 def grade_here(folder: Path) -> dict:
-    target = Target(folder, rubric.parse(RUBRIC, "tests/test_hostile.py:RUBRIC"))
+    target = Target(folder, rubric.parse(RUBRIC, "tests/security/test_hostile.py:RUBRIC"))
     return grade_exercise(target, folder, Options()).to_dict()
 
 
@@ -251,7 +250,7 @@ def _weak_spot(name: str, layer: str) -> bool:
 _DRIVER = """
 import json, sys
 from pathlib import Path
-sys.path.insert(0, {tests!r})
+sys.path[:0] = [{tests!r}, {support!r}]
 from test_hostile import grade_here
 print(json.dumps(grade_here(Path(sys.argv[1]))))
 """
@@ -260,7 +259,7 @@ print(json.dumps(grade_here(Path(sys.argv[1]))))
 def _grade_in_own_process(folder: Path, layer: str, tmp_path: Path) -> dict:
     """Grade in a child process, for a submission that may kill its grader."""
     env = dict(os.environ, **{layers.ENV_VAR: layer, "TMPDIR": tempfile.gettempdir()})
-    proc = subprocess.run([sys.executable, "-c", _DRIVER.format(tests=str(Path(__file__).parent)),
+    proc = subprocess.run([sys.executable, "-c", _DRIVER.format(tests=str(Path(__file__).parent), support=str(TESTS)),
                            str(folder)], env=env, capture_output=True, text=True, timeout=120)
     if not layers.guarantees(layer)["signal the grader"]:
         assert proc.returncode == -9, "documented: on this layer the submission can kill its grader"
@@ -341,7 +340,7 @@ def _grade_with_shadow(tmp_path: Path, package: str, files: dict) -> subprocess.
     for name, text in {"__init__.py": "", **files}.items():
         (shadow / name).write_text(text)
     folder = submission(tmp_path, "stub_untouched.py")
-    (folder / "value.py").write_bytes((Path(__file__).parents[1] / "reference" / "engine.py").read_bytes())
+    (folder / "value.py").write_bytes((REPO / "reference" / "engine.py").read_bytes())
     launcher = (
         "import importlib.util, sys\n"
         f"spec = importlib.util.spec_from_file_location('harness.{package}', {str(shadow / '__init__.py')!r},"
@@ -355,7 +354,7 @@ def _grade_with_shadow(tmp_path: Path, package: str, files: dict) -> subprocess.
 
 
 def test_a_broken_reference_is_a_grader_error_not_the_students(tmp_path):
-    engine = (Path(__file__).parents[1] / "reference" / "engine.py").read_text()
+    engine = (REPO / "reference" / "engine.py").read_text()
     broken = engine.replace("        self.grad = 1.0\n", "        raise RuntimeError('deliberately broken reference')\n")
     assert broken != engine
     run = _grade_with_shadow(tmp_path, "reference", {"engine.py": broken})
@@ -366,7 +365,7 @@ def test_a_broken_reference_is_a_grader_error_not_the_students(tmp_path):
 
 
 def test_a_broken_rubric_is_a_usage_error_without_traceback(tmp_path):
-    rubric_text = (Path(__file__).parents[1] / "graders" / "04_engine.yaml").read_text()
+    rubric_text = (REPO / "graders" / "04_engine.yaml").read_text()
     broken = rubric_text.replace("kind: generated", "kind: generatd", 1)
     assert broken != rubric_text
     run = _grade_with_shadow(tmp_path, "graders", {"04_engine.yaml": broken})
