@@ -86,6 +86,12 @@ def model_outcome(value_class, graph: Graph, backward: bool) -> Outcome:
                    grad=tuple(float(v.grad) for v in values) if backward else ())
 
 
+# (model, graph, the student's outcome) -> verdict, for one grading process.
+_VERDICTS: dict = {}
+_VERDICTS_KEPT = 200_000
+_UNKNOWN = object()
+
+
 @dataclass
 class Findings:
     style: Style
@@ -118,7 +124,24 @@ class Verdicts:
         return self.classes[key]
 
     def __call__(self, defects: frozenset, graph: Graph, outcome: Outcome):
-        """True: it gives them; False: it cannot, in any order; None: it depends on the order."""
+        """True: it gives them; False: it cannot, in any order; None: it depends on the order.
+
+        Remembered for the whole grading process: the search asks the same
+        question many times (each candidate's score, the first diagnosis and
+        every credit re-run's over the same probes). The answer does not depend
+        on what was built before: a model class's creation counter only decides
+        which of the eight orders is tried first, and the verdict is over all
+        eight.
+        """
+        key = (self.style.model(defects), graph, outcome)
+        known = _VERDICTS.get(key, _UNKNOWN)
+        if known is _UNKNOWN:
+            if len(_VERDICTS) >= _VERDICTS_KEPT:
+                _VERDICTS.clear()
+            known = _VERDICTS[key] = self._judge(defects, graph, outcome)
+        return known
+
+    def _judge(self, defects: frozenset, graph: Graph, outcome: Outcome):
         predicted = []
         orders = ORDERS if any(d.id in ORDER_DEPENDENT for d in defects) else 1
         for flip in range(orders):
