@@ -1,9 +1,12 @@
 """Fixtures shared by the tests; the helpers themselves live in ``support.py``."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+from support import SharedGrades
 
 
 @pytest.fixture
@@ -13,3 +16,11 @@ def workdir(tmp_path) -> Path:
     path.mkdir()
     return path
 
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory) -> SharedGrades:
+    """``graded(source, exercises, *options)``: the ``grade --format json`` run, graded once per session.
+
+    Shared by the test processes: their common folder is the parent of each one's own."""
+    base = tmp_path_factory.getbasetemp()
+    return SharedGrades((base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-grades")

@@ -5,6 +5,8 @@ from a temporary working directory (so nothing is written into the repository).
 """
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import re
 import shutil
@@ -112,3 +114,45 @@ def skip_without_numpy(source: Path) -> None:
     """Skip a corpus file that imports NumPy where NumPy is not installed (it is optional)."""
     if re.search(r"^(import|from) numpy\b", source.read_text(encoding="utf-8"), re.M):
         pytest.importorskip("numpy")
+
+
+class SharedGrades:
+    """Each (submission, exercise, options) graded once per test session, by whichever test asks first.
+
+    The grading tests read the same engines (the buggy corpus on 04 feeds the
+    score table, the diagnosis table and the pasted examples): grading each
+    once, through the real ``grade`` command, is most of the suite's time
+    saved. Reports are split per exercise and kept as files under ``root``,
+    which every pytest-xdist process shares; a lock per submission makes a
+    second process wait for the first instead of grading it again. Only runs
+    that ended with a report (exit 0 or 1) are kept: anything else is returned
+    as it came, for the test to report.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, source: Path | str, exercises=("04_engine",), *options: str) -> GradeRun:
+        text = source.read_bytes() if isinstance(source, Path) else source.encode("utf-8")
+        key = hashlib.sha256(text + repr(options).encode()).hexdigest()[:16]
+        home = self.root / key
+        home.mkdir(exist_ok=True)
+        with open(self.root / f"{key}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            missing = [e for e in exercises if not (home / f"{e}.json").is_file()]
+            if missing:
+                folders = home / f"run-{len(list(home.glob('run-*')))}"
+                for exercise in missing:
+                    make_exercise(folders / exercise, exercise, source)
+                run = run_grade("--format", "json", *options, folders, cwd=self.root)
+                if run.returncode not in (0, 1):
+                    return run
+                for record in run.report["exercises"]:
+                    (home / f"{record['name']}.json").write_text(json.dumps(record), encoding="utf-8")
+        records = [json.loads((home / f"{e}.json").read_text(encoding="utf-8")) for e in exercises]
+        failed = any(not c["passed"] for r in records for c in r["checks"])
+        report = {"exercises": records, "score": sum(r["score"] for r in records),
+                  "max_score": sum(r["max_score"] for r in records)}
+        args = ("--format", "json", *options, f"<{key}: {', '.join(exercises)}>")
+        return GradeRun(args, 1 if failed else 0, json.dumps(report), "")

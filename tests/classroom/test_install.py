@@ -17,7 +17,7 @@ from support import REPO
 
 ROOT = REPO
 LEARNERS = ROOT / "tests" / "corpus" / "learners"
-pytestmark = pytest.mark.install
+pytestmark = [pytest.mark.install, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

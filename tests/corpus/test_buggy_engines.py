@@ -23,7 +23,7 @@ import types
 import pytest
 
 from harness.reference.engine import Value as ReferenceValue
-from support import CORPUS, checks_by_exercise, make_exercise, run_grade
+from support import CORPUS, checks_by_exercise
 
 BUGGY = CORPUS / "buggy"
 # Failures for these reasons mean the submission never got judged on its numbers.
@@ -131,18 +131,9 @@ def test_every_buggy_file_has_expectations():
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    """``graded(bug)``: the run of ``grade --format json`` on the exercises of the bug's row."""
-    runs = {}
-
-    def grade(bug):
-        if bug not in runs:
-            root = tmp_path_factory.mktemp(bug)
-            for exercise in EXPECTED[bug]:
-                make_exercise(root / exercise, exercise, BUGGY / f"{bug}.py")
-            runs[bug] = run_grade("--format", "json", root, cwd=tmp_path_factory.mktemp("cwd"))
-        return runs[bug]
-    return grade
+def graded_bug(graded):
+    """``graded_bug(bug)``: the run of ``grade --format json`` on the exercises of the bug's row."""
+    return lambda bug: graded(BUGGY / f"{bug}.py", tuple(EXPECTED[bug]))
 
 
 # Bugs confined to one operation family (and the rows built on it, ``a - b`` as
@@ -159,8 +150,8 @@ CONFINED = {
 
 
 @pytest.mark.parametrize("bug", sorted(EXPECTED))
-def test_buggy_engine_loses_exactly_the_checks_it_should(bug, graded):
-    run = graded(bug)
+def test_buggy_engine_loses_exactly_the_checks_it_should(bug, graded_bug):
+    run = graded_bug(bug)
     assert run.returncode == 1, run.describe()
     results = checks_by_exercise(run.report)
     scores = {ex["name"]: ex["score"] for ex in run.report["exercises"]}
@@ -190,8 +181,8 @@ ASSIGNMENT = re.compile(r"^\s*\w+ *= *(?![ (=]|Value\()")   # `b = a + a`, not `
 OBSERVATION = re.compile(r"^(\w+)\.(data|grad)\s+# expected (\S+), got (.+)$")
 
 
-def test_assignment_bug_passes_02_and_fails_reuse_with_at_most_three_operations(graded):
-    run = graded("assign_grad")
+def test_assignment_bug_passes_02_and_fails_reuse_with_at_most_three_operations(graded_bug):
+    run = graded_bug("assign_grad")
     results = checks_by_exercise(run.report)
     assert all(c["passed"] for c in results["02_backward"].values()), run.describe()
     for exercise in ("03_reuse", "04_engine"):
@@ -213,11 +204,11 @@ ORDER_DEPENDENT = {"assign_grad", "no_topo_sort", "topo_without_visited"}
 
 
 @pytest.fixture(scope="module")
-def examples(graded):
+def examples(graded_bug):
     """[(where, example block, bug)] for every diagnosis of every failing check."""
     found = []
     for bug in EXAMPLE_SOURCES:
-        for ex in graded(bug).report["exercises"]:
+        for ex in graded_bug(bug).report["exercises"]:
             for check in ex["checks"]:
                 for d in check["diagnoses"]:
                     found.extend((f"{bug}/{ex['name']}/{check['name']}", block, bug)

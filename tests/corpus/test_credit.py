@@ -41,6 +41,12 @@ def grade_04(tmp_path, engine: str, *extra):
     return run_grade("--format", "json", *extra, folder, cwd=tmp_path)
 
 
+@pytest.fixture
+def graded_04(graded):
+    """``graded_04(engine)``: a learner engine's 04 report, graded once per test session."""
+    return lambda engine: graded(ENGINES / f"{engine}.py")
+
+
 CASES = {
     # engine: (broken families, deep chain passes, ids named, status of each broken family)
     "lecture_no_relu_rsub_rdiv": ({"relu", "sub", "div"}, False,
@@ -55,9 +61,9 @@ CASES = {
 
 
 @pytest.mark.parametrize("engine", sorted(CASES))
-def test_an_engine_correct_in_what_it_has_earns_each_working_family_share(engine, tmp_path):
+def test_an_engine_correct_in_what_it_has_earns_each_working_family_share(engine, graded_04):
     broken, deep, ids, statuses = CASES[engine]
-    run = grade_04(tmp_path, engine)
+    run = graded_04(engine)
     assert run.returncode == 1, run.describe()
     exercise = run.report["exercises"][0]
     checks = checks_by_exercise(run.report)["04_engine"]
@@ -72,9 +78,9 @@ def test_an_engine_correct_in_what_it_has_earns_each_working_family_share(engine
         assert {f: s for f, s in families.items() if s != "passed"} == statuses, (name, families)
 
 
-def test_seven_of_nine_families_with_a_recursive_sort(tmp_path):
+def test_seven_of_nine_families_with_a_recursive_sort(graded_04):
     """The issue's example: 12 x 7/9 by family, lecture-reuse without tanh, fan-out 3, deep-chain 0."""
-    run = grade_04(tmp_path, "micrograd_engine_no_exp_tanh")
+    run = graded_04("micrograd_engine_no_exp_tanh")
     checks = checks_by_exercise(run.report)["04_engine"]
     total = Fraction(12 * 7, 9) + Fraction(2 * 4, 5) + 3
     assert math.isclose(run.report["score"], float(total), abs_tol=1e-9)   # 13.93
@@ -83,9 +89,9 @@ def test_seven_of_nine_families_with_a_recursive_sort(tmp_path):
     assert [d["id"] for d in checks["deep-chain"]["diagnoses"]] == ["recursion-depth"]
 
 
-def test_an_operation_built_on_a_missing_one_is_lost_in_the_rerun(tmp_path):
+def test_an_operation_built_on_a_missing_one_is_lost_in_the_rerun(graded_04):
     """``a - b`` as ``a + (-b)`` without ``neg``: sub fails in the re-run without neg."""
-    run = grade_04(tmp_path, "neg_missing_sub_via_neg")
+    run = graded_04("neg_missing_sub_via_neg")
     checks = checks_by_exercise(run.report)["04_engine"]
     want = expected_scores({"neg", "sub"}, True)
     for name, score in want.items():
@@ -97,9 +103,8 @@ def test_an_operation_built_on_a_missing_one_is_lost_in_the_rerun(tmp_path):
         assert all(families[f] == "passed" for f in FAMILIES if f not in ("neg", "sub")), families
 
 
-def test_a_whole_engine_defect_still_fails_the_whole_check(tmp_path):
-    folder = make_exercise(tmp_path / "s", "04_engine", CORPUS / "buggy" / "forgot_seed.py")
-    run = run_grade("--format", "json", folder, cwd=tmp_path)
+def test_a_whole_engine_defect_still_fails_the_whole_check(graded):
+    run = graded(CORPUS / "buggy" / "forgot_seed.py")
     checks = checks_by_exercise(run.report)["04_engine"]
     for name in ("gradients-trees", "reuse", "lecture-reuse"):
         assert checks[name]["score"] == 0, run.describe()

@@ -14,11 +14,10 @@ no generic id, no extra misconception. Some cases carry two misconceptions.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
-from support import REPO, checks_by_exercise, make_exercise, run_grade
+from support import REPO, checks_by_exercise
 
 LECTURE = REPO / "reference" / "engine.py"
 DIRECT = REPO / "tests" / "corpus" / "correct" / "direct_sub_div.py"
@@ -194,9 +193,8 @@ MUTATIONS = [
 ]
 
 
-def _diagnosed(tmp_path: Path, workdir: Path, source) -> tuple:
-    folder = make_exercise(tmp_path / "04", "04_engine", source)
-    run = run_grade("--format", "json", "--examples", "200", folder, cwd=workdir)
+def _diagnosed(graded, source) -> tuple:
+    run = graded(source)
     assert run.returncode == 1, run.describe()
     checks = checks_by_exercise(run.report)["04_engine"]
     ids = {d["id"] for c in checks.values() if not c["passed"] for d in c["diagnoses"]}
@@ -204,8 +202,8 @@ def _diagnosed(tmp_path: Path, workdir: Path, source) -> tuple:
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
-def test_buggy_corpus_is_diagnosed_exactly(name, tmp_path, workdir):
-    ids, run = _diagnosed(tmp_path, workdir, BUGGY / f"{name}.py")
+def test_buggy_corpus_is_diagnosed_exactly(name, graded):
+    ids, run = _diagnosed(graded, BUGGY / f"{name}.py")
     assert ids == CORPUS[name], run.describe()
 
 
@@ -223,12 +221,12 @@ KNOWN_GAPS = {
 @pytest.mark.parametrize("name, base, edits, expected", [
     pytest.param(*m, marks=pytest.mark.xfail(reason=KNOWN_GAPS[m[0]], strict=False)) if m[0] in KNOWN_GAPS
     else m for m in MUTATIONS], ids=[m[0] for m in MUTATIONS])
-def test_mutated_engines_are_diagnosed_exactly(name, base, edits, expected, tmp_path, workdir):
+def test_mutated_engines_are_diagnosed_exactly(name, base, edits, expected, graded):
     source = base.read_text(encoding="utf-8")
     for old, new in edits:
         assert source.count(old) >= 1, f"{name}: {old!r} is not in {base.name}: the base engine changed"
         source = source.replace(old, new)
-    ids, run = _diagnosed(tmp_path, workdir, source)
+    ids, run = _diagnosed(graded, source)
     assert ids == expected, run.describe()
 
 
@@ -242,10 +240,9 @@ def test_every_catalogue_id_has_two_implementations():
     assert not thin, f"ids with fewer than two buggy implementations in the tests: {thin}"
 
 
-def test_the_lecture_examples_are_what_the_assignment_bug_shows_on_03(tmp_path, workdir):
+def test_the_lecture_examples_are_what_the_assignment_bug_shows_on_03(graded):
     """Issue 3: `b = a + a` and the lecture's diamond, shrunk, in the 03_reuse report."""
-    folder = make_exercise(tmp_path / "03", "03_reuse", BUGGY / "assign_grad.py")
-    run = run_grade("--format", "json", folder, cwd=workdir)
+    run = graded(BUGGY / "assign_grad.py", ("03_reuse",))
     checks = checks_by_exercise(run.report)["03_reuse"]
     lecture = checks["lecture-reuse"]["diagnoses"][0]["example"]
     assert "b = a + a\nb.backward()\na.grad  # expected" in lecture, run.describe()
@@ -259,9 +256,8 @@ def test_the_lecture_examples_are_what_the_assignment_bug_shows_on_03(tmp_path, 
 
 @pytest.mark.parametrize("bug, most", [("no_chain_rule_mul", 2), ("topo_not_reversed", 2),
                                        ("tanh_wrong_derivative", 1), ("forgot_seed", 1)])
-def test_generated_examples_shrink_to_a_few_operations(bug, most, tmp_path, workdir):
-    folder = make_exercise(tmp_path / "04", "04_engine", BUGGY / f"{bug}.py")
-    run = run_grade("--format", "json", folder, cwd=workdir)
+def test_generated_examples_shrink_to_a_few_operations(bug, most, graded):
+    run = graded(BUGGY / f"{bug}.py")
     for name in ("gradients-trees", "reuse"):
         check = checks_by_exercise(run.report)["04_engine"][name]
         if check["passed"]:

@@ -82,9 +82,8 @@ KNOWN_GAPS = {
 @pytest.mark.parametrize("name", [
     pytest.param(n, marks=pytest.mark.xfail(reason=KNOWN_GAPS[n], strict=False)) if n in KNOWN_GAPS else n
     for n in sorted(EXPECTED)])
-def test_learner_engine_is_diagnosed_exactly(name, tmp_path):
-    folder = make_exercise(tmp_path / "ex", "04_engine", ENGINES / f"{name}.py")
-    run = run_grade(folder, "--format", "json", cwd=tmp_path)
+def test_learner_engine_is_diagnosed_exactly(name, graded):
+    run = graded(ENGINES / f"{name}.py")
     assert run.returncode == 1, run.describe()
     ids, lines = _ids_and_lines(run.report)
     want_ids, want_lines = EXPECTED[name]

@@ -10,13 +10,12 @@ corpus shows, each example block of its diagnosis must:
   Y``: Y is printed), except for engines whose numbers depend on set order;
 * raise where it says ``# raises``, and only then.
 
-The engines are graded once, with one ``grade --bulk`` run (one engine per id,
-the quickest that shows it). 05's examples of an exception must end with the
+Each engine (one per id, the quickest that shows it) is graded as 04 once per
+test session, in the run the diagnosis tests read too (the ``graded`` fixture). 05's examples of an exception must end with the
 call that raises: a net whose ``Neuron.__call__`` raises is graded and pasted too.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 import shutil
@@ -40,19 +39,11 @@ CLAIM = re.compile(r"^(?P<expr>[\w.\[\]()]+)  # expected (?P<expected>\S+), got 
 
 
 @pytest.fixture(scope="module")
-def diagnosed(tmp_path_factory) -> list:
+def diagnosed(graded) -> list:
     """[(engine, check, diagnosis)] for every diagnosis with an example."""
-    root = tmp_path_factory.mktemp("paste")
-    subs = root / "subs"
-    subs.mkdir()
-    for engine in ENGINES:
-        shutil.copy(BUGGY / f"{engine}.py", subs / f"{engine}.py")
-    run = run_grade("--bulk", subs, "--exercise", "04_engine", "--jobs", "2", "--output-dir", root / "out",
-                    cwd=root)
-    assert run.returncode == 0, run.stderr
     found = []
     for engine in ENGINES:
-        report = json.loads((root / "out" / f"{engine}.json").read_text())
+        report = graded(BUGGY / f"{engine}.py").report
         found += [(engine, c["name"], d) for e in report["exercises"] for c in e["checks"]
                   for d in c["diagnoses"] if d["example"]]
     return found
