@@ -13,6 +13,8 @@ import pytest
 
 from support import REPO, run_grade
 
+pytestmark = pytest.mark.slow   # see the slow marker in pyproject.toml
+
 
 @pytest.fixture(scope="module")
 def audit(tmp_path_factory):

@@ -32,6 +32,8 @@ import yaml
 from support import REPO, grade_command, run_grade
 from harness.classroom.submissions import MAX_BYTES, MAX_MEMBERS, Unreadable, extract_zip
 
+pytestmark = pytest.mark.slow   # see the slow marker in pyproject.toml
+
 REFERENCE = REPO / "reference" / "engine.py"
 HOSTILE = REPO / "tests" / "hostile"
 

@@ -28,6 +28,8 @@ import yaml
 from support import REPO, make_exercise, run_grade
 from platform_shapes import reporter, strict_json, validate_github, validate_gradescope
 
+pytestmark = pytest.mark.slow   # see the slow marker in pyproject.toml
+
 REFERENCE = REPO / "reference" / "engine.py"
 SETUP_TIMEOUT = 300
 

@@ -227,6 +227,7 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path):
     assert "Traceback" not in stderr, stderr
 
 
+@pytest.mark.slow
 def test_audit_shows_progress_lines_off_a_terminal_and_stops_cleanly_on_ctrl_c(tmp_path):
     import os
     import signal

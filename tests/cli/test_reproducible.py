@@ -13,6 +13,8 @@ from __future__ import annotations
 import difflib
 import json
 import shutil
+
+import pytest
 from pathlib import Path
 
 from harness.sandbox import layers
@@ -44,6 +46,7 @@ def canonical(text: str) -> str:
     return json.dumps(without_timing(json.loads(text)), indent=1)
 
 
+@pytest.mark.slow
 def test_same_seed_same_json_from_any_working_directory(tmp_path):
     root = tmp_path / "submissions"
     for exercise, source in SUBMISSIONS.items():
@@ -83,6 +86,7 @@ def _comparable(record: dict) -> str:
     return json.dumps(record, indent=1)
 
 
+@pytest.mark.slow
 def test_hostile_neighbours_and_jobs_change_no_other_students_result(tmp_path):
     """--jobs 1 with the class alone, then --jobs 2 with hostile students among them."""
     # student -> (file, the score it earns)

@@ -144,6 +144,7 @@ def test_in_a_notebook_the_line_is_the_cell_and_line(tmp_path):
     assert lines["recursion-depth"] == {"cell 3, line 118"}, lines
 
 
+@pytest.mark.slow
 def test_when_the_probes_hang_the_checks_own_exceptions_are_still_read(tmp_path):
     """pow's backward loops forever on ``** -1``: the probes time out with it, yet ``2 / a``
     without ``__rtruediv__`` and the RecursionError of the deep chain keep their names."""

@@ -146,6 +146,7 @@ def test_limits_in_a_rubric_are_validated():
         small_rubric(wall=3)
 
 
+@pytest.mark.slow
 def test_hangs_are_reported_within_30_seconds_per_exercise(tmp_path):
     """The shipped 04_engine rubric: a hang at import, and one in backward() (SIGTERM ignored)."""
     runs = {}
