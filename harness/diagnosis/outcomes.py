@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from harness.graphs import judge
 from harness.core.graph import Graph, build
+from harness.core.ops import OPS_BY_NAME
 from harness.diagnosis.models import Style, model_class
 
 
@@ -115,6 +116,7 @@ class Verdicts:
     def __init__(self, style: Style):
         self.style = style
         self.classes: dict = {}
+        self._families: dict = {}   # graph -> the families its nodes call, under this style
 
     def model(self, defects: frozenset, flip: int = 0) -> type:
         """The model's Value class in order ``flip`` (cached: classes are built once)."""
@@ -133,6 +135,7 @@ class Verdicts:
         which of the eight orders is tried first, and the verdict is over all
         eight.
         """
+        defects = self._acting_on(defects, graph)
         key = (self.style.model(defects), graph, outcome)
         known = _VERDICTS.get(key, _UNKNOWN)
         if known is _UNKNOWN:
@@ -140,6 +143,19 @@ class Verdicts:
                 _VERDICTS.clear()
             known = _VERDICTS[key] = self._judge(defects, graph, outcome)
         return known
+
+    def _acting_on(self, defects: frozenset, graph: Graph) -> frozenset:
+        """The defects that can change anything on ``graph``: the engine's own, and those of
+        the families its nodes call (``a - b`` written ``a + (-b)`` calls add, neg and mul).
+
+        A model with a defect in a family the graph never calls builds the same
+        numbers as one without it, so both are one question (the search asks
+        both, on graphs of thousands of nodes too)."""
+        used = self._families.get(graph)
+        if used is None:
+            direct = {OPS_BY_NAME[n.op].family for n in graph.nodes}
+            used = self._families[graph] = frozenset(direct.union(*(self.style.bases(f) for f in direct)))
+        return frozenset(d for d in defects if not d.family or d.family in used)
 
     def _judge(self, defects: frozenset, graph: Graph, outcome: Outcome):
         predicted = []
