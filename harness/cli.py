@@ -17,6 +17,7 @@ from pathlib import Path
 
 from harness.core.errors import ExitCode, MicrogradeError, UsageError
 from harness.core.files import write_atomically
+from harness.classroom.progress import redeliver_stops
 from harness.classroom.weak_sandbox import flag_weak_sandbox
 from harness.grading.exercise import find_targets, reference_folder
 from harness.grading.run import Options, grade_exercise
@@ -90,6 +91,7 @@ SUBCOMMANDS: dict = {
 
 def main(argv: list | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    redeliver_stops()
     try:
         if argv and argv[0] in SUBCOMMANDS:
             module, _, function = SUBCOMMANDS[argv[0]].partition(":")

@@ -10,9 +10,12 @@ shorter.
 ``ignore_sigint`` is the pool processes' initializer: Ctrl-C reaches the whole
 process group, and only the main process should act on it (stop the pool, say
 how to resume, exit 130), not print a traceback from each child.
+``redeliver_stops`` keeps a stop from being lost inside a garbage-collector
+callback (Hypothesis installs one), where Python prints and drops it.
 """
 from __future__ import annotations
 
+import _thread
 import os
 import signal
 import sys
@@ -75,6 +78,34 @@ def ignore_sigint() -> None:
     """Pool initializer: Ctrl-C is the main process's to handle; SIGTERM unwinds (workers are closed)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    redeliver_stops()
+
+
+def redeliver_stops() -> None:
+    """A Ctrl-C or SIGTERM that lands in a garbage-collector callback is signalled again.
+
+    An exception raised in such a callback cannot propagate: Python prints
+    "Exception ignored in ..." with a traceback and carries on, so the stop
+    would be lost and a traceback shown. The signal is raised once more in
+    the main thread instead, where it unwinds as it should.
+    """
+    previous = sys.unraisablehook
+    if getattr(previous, "redelivers_stops", False):
+        return   # installed already (``%grade`` calls main once per run)
+
+    def hook(unraisable) -> None:
+        exc = unraisable.exc_value
+        if isinstance(exc, KeyboardInterrupt):
+            again = signal.SIGINT
+        elif isinstance(exc, SystemExit) and exc.code == 128 + signal.SIGTERM:
+            again = signal.SIGTERM
+        else:
+            previous(unraisable)
+            return
+        # From another thread, so that it is handled once this hook has returned.
+        _thread.start_new_thread(_thread.interrupt_main, (again,))
+    hook.redelivers_stops = True
+    sys.unraisablehook = hook
 
 
 def stop_pool(pool) -> None:
