@@ -23,7 +23,8 @@ from harness.diagnosis import nn_models
 from harness.grading import course
 from harness.grading.exercise import Target, reference_folder
 from harness.grading.run import Options, grade_exercise
-from harness.diagnosis.models import LECTURE_STYLE, WRONG_DERIVATIVES, Defect, Model
+from harness.core.ops import lecture_style, wrong_derivatives
+from harness.diagnosis.models import Defect, Model
 
 _ENGINE_LEVEL = ("missing-grad-seed", "backward-not-propagating", "wrong-topological-order", "repeated-backward",
                  "value-identity", "recursion-depth")
@@ -46,16 +47,16 @@ def audit_models() -> list:
 
     def add(defect: Defect):
         # A defect in -, unary - or / needs that operation written on its own.
-        style = {f: b for f, b in LECTURE_STYLE.items() if f != defect.family}
+        style = {f: b for f, b in lecture_style().items() if f != defect.family}
         name = defect.name
         out.append(AuditModel(name, defect, Model(frozenset({defect}), tuple(sorted(style.items())))))
 
     for family in catalogue.FAMILIES:
         add(Defect("wrong-forward", family))
-        add(Defect("wrong-derivative", family, next(iter(WRONG_DERIVATIVES.get(family, {})), "no-graph")))
+        add(Defect("wrong-derivative", family, next(iter(wrong_derivatives(family)), "no-graph")))
     for family in catalogue.COURSE_FAMILIES:   # log, sigmoid: every variant, in scope of a course's rubric only
         add(Defect("wrong-forward", family))
-        for variant in WRONG_DERIVATIVES.get(family, {}):
+        for variant in wrong_derivatives(family):
             add(Defect("wrong-derivative", family, variant))
     for family in ("add", "mul", "tanh", "exp", "pow", "relu") + catalogue.COURSE_FAMILIES:
         add(Defect("grad-overwrite", family))

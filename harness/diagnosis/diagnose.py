@@ -20,6 +20,7 @@ from harness.diagnosis import matching
 from harness.diagnosis.outcomes import ORDER_DEPENDENT, ORDERS, Findings, model_outcome, student_outcome
 from harness.diagnosis import rules
 from harness.diagnosis.models import Defect, Style, model_class
+from harness.core import ops
 from harness.core.ops import OPS_BY_NAME
 from harness.diagnosis.probes import Probe, probe_set
 from harness.core.results import Diagnosis
@@ -28,11 +29,9 @@ from harness.sandbox.process import WorkerFailure
 # Failures that leave no numbers to analyse keep their generic id.
 _NOT_ANALYSED = {"not-implemented", "import-error", "timeout", "resource-limit", "worker-crash",
                  "forbidden-import"}
-_METHOD = {"add": "__add__", "mul": "__mul__", "sub": "__sub__", "div": "__truediv__",
-           "neg": "__neg__", "pow": "__pow__", "exp": "exp", "tanh": "tanh", "relu": "relu"}
-_METHOD.update({op.family: op.method for op in OPS_BY_NAME.values()   # rows a course adds
-                if op.method and op.family not in _METHOD})
-_REFLECTED = {"add": "__radd__", "mul": "__rmul__", "sub": "__rsub__", "div": "__rtruediv__"}
+# Family -> the method that computes it (``__add__``), and the reflected one (``__radd__``).
+_METHOD = {family: ops.family_field(family, "method") for family in ops.FAMILIES}
+_REFLECTED = {op.family: op.method for op in ops.OPS if op.operand == "number-left"}
 _LARGE = 1500         # graphs larger than this (the 5,000 chain) attribute, not search
 PROBE_SECONDS = 10.0
 
@@ -94,7 +93,7 @@ def _raised_in(error: dict, graph) -> str:
         return ""
     method = function.split(".<locals>.")[0].rpartition(".")[2]
     family = next((f for f, m in {**_METHOD, **_REFLECTED}.items() if m == method), "")
-    symbol = f" ({catalogue.SYMBOL[family]})" if family else ""
+    symbol = f" ({ops.symbol(family)})" if family else ""
     return f", in the `_backward` written in `{method}`{symbol}"
 
 

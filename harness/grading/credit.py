@@ -22,9 +22,8 @@ import zlib
 from dataclasses import replace
 
 from harness.core.graph import Graph, Node
-from harness.core.ops import FAMILIES, OPS_BY_NAME
+from harness.core.ops import FAMILIES, OPS_BY_NAME, built_from
 from harness.diagnosis import diagnose
-from harness.diagnosis.models import BUILT_FROM
 from harness.diagnosis.pinning import family_of, shared_helper_lines, shows_forward
 from harness.graphs import example_graph, judge
 from harness.grading import checks
@@ -182,7 +181,7 @@ class Award:
                 drawn = graph_families(outcome.failure.graph) - set(broken)
                 # Blame the rows that can be built on a family set aside (``a - b`` as
                 # ``a + (-b)``), not every row that happens to share the failing graph.
-                built_on = {f for f in drawn if set(BUILT_FROM.get(f, ())) & set(broken)}
+                built_on = {f for f in drawn if set(built_from(f)) & set(broken)}
                 added = {f: why for f in (built_on or drawn)}
             if not added:
                 return self._whole(result, scope, outcome.failure.kind)
