@@ -200,9 +200,3 @@ GENERIC_TITLES = {
     GRADIENT_MISMATCH: "A gradient is wrong",
     FORBIDDEN_IMPORT: "A forbidden package was imported",
 }
-
-
-def course_ids() -> list:
-    """The per-operation ids of the operations only a course adds (``wrong-derivative-log``, ...):
-    diagnosed where a course's rubric has them in scope; not among ``all_ids()``."""
-    return [with_family(e, f) for f in COURSE_FAMILIES for e in SUFFIXED]

@@ -25,10 +25,15 @@ from harness.core.ops import OPS_BY_NAME
 from harness.diagnosis.probes import Probe, probe_set
 from harness.core.results import Diagnosis
 from harness.sandbox.process import WorkerFailure
+from harness.diagnosis.catalogue import (FORBIDDEN_IMPORT, GRAD_OVERWRITE, IMPORT_ERROR,
+                                         MISSING_CHAIN_RULE, MISSING_OPERATION, NOT_IMPLEMENTED,
+                                         NUMBER_OPERAND, RECURSION_DEPTH, REFLECTED_OPERAND,
+                                         REPEATED_BACKWARD, RESOURCE_LIMIT, TIMEOUT, WORKER_CRASH,
+                                         WRONG_DERIVATIVE, WRONG_FORWARD)
 
 # Failures that leave no numbers to analyse keep their generic id.
-_NOT_ANALYSED = {"not-implemented", "import-error", "timeout", "resource-limit", "worker-crash",
-                 "forbidden-import"}
+_NOT_ANALYSED = {NOT_IMPLEMENTED, IMPORT_ERROR, TIMEOUT, RESOURCE_LIMIT, WORKER_CRASH,
+                 FORBIDDEN_IMPORT}
 # Family -> the method that computes it (``__add__``), and the reflected one (``__radd__``).
 _METHOD = {family: ops.family_field(family, "method") for family in ops.FAMILIES}
 _REFLECTED = {op.family: op.method for op in ops.OPS if op.operand == "number-left"}
@@ -221,9 +226,9 @@ def _relevant(findings: Findings, graph, index: int, outcome, backward: bool) ->
     for defect, where in findings.rules:
         if where == index:  # found on this very graph
             hit = True
-        elif defect.id == "number-operand":
+        elif defect.id == NUMBER_OPERAND:
             hit = (defect.family, "number-right") in operands
-        elif defect.id == "reflected-operand":
+        elif defect.id == REFLECTED_OPERAND:
             hit = (defect.family, "number-left") in operands
         else:
             hit = bool(defect.family) and (defect.family in families
@@ -324,19 +329,19 @@ class _Places:
                 self.raised.setdefault(defect.id, outcomes[i].place)
 
     def line_of(self, defect: Defect) -> str:
-        if defect.id == "grad-overwrite":
+        if defect.id == GRAD_OVERWRITE:
             place = self.assigning.get(defect.family) or self.closures.get(defect.family) \
                 or self.methods.get(_METHOD.get(defect.family))
-        elif defect.id == "recursion-depth" and defect.id in self.raised:
+        elif defect.id == RECURSION_DEPTH and defect.id in self.raised:
             place = self.raised[defect.id]   # the recursive call (the line that repeats)
-        elif defect.id == "repeated-backward" and defect.variant == "recursive" \
-                and "recursion-depth" in self.raised:
-            place = self.raised["recursion-depth"]   # child.backward(): once per path, and per level
-        elif defect.id in ("missing-chain-rule", "wrong-derivative"):
+        elif defect.id == REPEATED_BACKWARD and defect.variant == "recursive" \
+                and RECURSION_DEPTH in self.raised:
+            place = self.raised[RECURSION_DEPTH]   # child.backward(): once per path, and per level
+        elif defect.id in (MISSING_CHAIN_RULE, WRONG_DERIVATIVE):
             place = self.closures.get(defect.family) or self.methods.get(_METHOD.get(defect.family))
-        elif defect.id in ("wrong-forward", "missing-operation", "number-operand"):
+        elif defect.id in (WRONG_FORWARD, MISSING_OPERATION, NUMBER_OPERAND):
             place = self.methods.get(_METHOD.get(defect.family))
-        elif defect.id == "reflected-operand":
+        elif defect.id == REFLECTED_OPERAND:
             place = self.methods.get(_REFLECTED.get(defect.family))
         else:
             place = self.methods.get("backward")

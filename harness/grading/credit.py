@@ -28,6 +28,7 @@ from harness.diagnosis.pinning import family_of, shared_helper_lines, shows_forw
 from harness.graphs import example_graph, judge
 from harness.grading import checks
 from harness.sandbox.process import WorkerFailure
+from harness.diagnosis.catalogue import EXCEPTION, TIMEOUT
 
 PASSED = "passed"
 CREDITED_KINDS = ("generated", "fixed", "chain", "fan-out")
@@ -161,7 +162,7 @@ class Award:
                 break
             remaining = self.budget_end - time.monotonic()
             if remaining <= 0.5:
-                return self._whole(result, scope, "timeout")
+                return self._whole(result, scope, TIMEOUT)
             try:
                 asker = self.session.asker(time.monotonic() + min(check.seconds or
                                                                   self.rubric.limits.check_seconds, remaining))
@@ -174,7 +175,7 @@ class Award:
                 break
             new = self._diagnose_rerun(check, result, outcome.failure)
             if new is None:
-                return self._whole(result, scope, result.diagnoses[-1].id if result.diagnoses else "exception")
+                return self._whole(result, scope, result.diagnoses[-1].id if result.diagnoses else EXCEPTION)
             added = {f: why for f, why in new.items() if f not in broken}
             if not added:   # pinned on families already set aside: the failing rows are built on them
                 why = next(iter(new.values()), outcome.failure.kind)
