@@ -23,10 +23,16 @@ from harness.diagnosis import nn_models
 from harness.grading import course
 from harness.grading.exercise import Target, reference_folder
 from harness.grading.run import Options, grade_exercise
-from harness.diagnosis.models import LECTURE_STYLE, WRONG_DERIVATIVES, Defect, Model
+from harness.core.ops import lecture_style, wrong_derivatives
+from harness.diagnosis.models import Defect, Model
+from harness.diagnosis.catalogue import (BACKWARD_NOT_PROPAGATING, GRAD_OVERWRITE, MISSING_CHAIN_RULE,
+                                         MISSING_GRAD_SEED, MISSING_OPERATION, NUMBER_OPERAND,
+                                         RECURSION_DEPTH, REFLECTED_OPERAND, REPEATED_BACKWARD,
+                                         VALUE_IDENTITY, WRONG_DERIVATIVE, WRONG_FORWARD,
+                                         WRONG_TOPOLOGICAL_ORDER)
 
-_ENGINE_LEVEL = ("missing-grad-seed", "backward-not-propagating", "wrong-topological-order", "repeated-backward",
-                 "value-identity", "recursion-depth")
+_ENGINE_LEVEL = (MISSING_GRAD_SEED, BACKWARD_NOT_PROPAGATING, WRONG_TOPOLOGICAL_ORDER, REPEATED_BACKWARD,
+                 VALUE_IDENTITY, RECURSION_DEPTH)
 
 
 @dataclass(frozen=True)
@@ -37,7 +43,7 @@ class AuditModel:
 
 
 # What a model also is, truly: a backward that recurses per level also fails a deep chain.
-ALSO = {"repeated-backward-recursive": {"recursion-depth"}}
+ALSO = {"repeated-backward-recursive": {RECURSION_DEPTH}}
 
 
 def audit_models() -> list:
@@ -46,33 +52,33 @@ def audit_models() -> list:
 
     def add(defect: Defect):
         # A defect in -, unary - or / needs that operation written on its own.
-        style = {f: b for f, b in LECTURE_STYLE.items() if f != defect.family}
+        style = {f: b for f, b in lecture_style().items() if f != defect.family}
         name = defect.name
         out.append(AuditModel(name, defect, Model(frozenset({defect}), tuple(sorted(style.items())))))
 
     for family in catalogue.FAMILIES:
-        add(Defect("wrong-forward", family))
-        add(Defect("wrong-derivative", family, next(iter(WRONG_DERIVATIVES.get(family, {})), "no-graph")))
+        add(Defect(WRONG_FORWARD, family))
+        add(Defect(WRONG_DERIVATIVE, family, next(iter(wrong_derivatives(family)), "no-graph")))
     for family in catalogue.COURSE_FAMILIES:   # log, sigmoid: every variant, in scope of a course's rubric only
-        add(Defect("wrong-forward", family))
-        for variant in WRONG_DERIVATIVES.get(family, {}):
-            add(Defect("wrong-derivative", family, variant))
+        add(Defect(WRONG_FORWARD, family))
+        for variant in wrong_derivatives(family):
+            add(Defect(WRONG_DERIVATIVE, family, variant))
     for family in ("add", "mul", "tanh", "exp", "pow", "relu") + catalogue.COURSE_FAMILIES:
-        add(Defect("grad-overwrite", family))
-        add(Defect("missing-chain-rule", family))
-    add(Defect("missing-grad-seed"))
-    add(Defect("backward-not-propagating", "", "nothing"))   # told from no seed by the worker's fact
-    add(Defect("backward-not-propagating", "", "missing"))   # no backward method: a rule
+        add(Defect(GRAD_OVERWRITE, family))
+        add(Defect(MISSING_CHAIN_RULE, family))
+    add(Defect(MISSING_GRAD_SEED))
+    add(Defect(BACKWARD_NOT_PROPAGATING, "", "nothing"))   # told from no seed by the worker's fact
+    add(Defect(BACKWARD_NOT_PROPAGATING, "", "missing"))   # no backward method: a rule
     for variant in ("not-reversed", "breadth-first", "pre-order"):
-        add(Defect("wrong-topological-order", "", variant))
+        add(Defect(WRONG_TOPOLOGICAL_ORDER, "", variant))
     for variant in ("recursive", "no-visited"):
-        add(Defect("repeated-backward", "", variant))
-    add(Defect("value-identity"))
-    add(Defect("recursion-depth"))
-    add(Defect("number-operand", "", "raises"))
-    add(Defect("reflected-operand", "", "raises"))
-    add(Defect("reflected-operand", "", "swapped"))
-    add(Defect("missing-operation", "relu"))
+        add(Defect(REPEATED_BACKWARD, "", variant))
+    add(Defect(VALUE_IDENTITY))
+    add(Defect(RECURSION_DEPTH))
+    add(Defect(NUMBER_OPERAND, "", "raises"))
+    add(Defect(REFLECTED_OPERAND, "", "raises"))
+    add(Defect(REFLECTED_OPERAND, "", "swapped"))
+    add(Defect(MISSING_OPERATION, "relu"))
     return out
 
 
@@ -80,14 +86,14 @@ def in_scope(defect: Defect, rubric) -> bool:
     families = {op.family for op in rubric.ops}
     rows = {op.name for op in rubric.ops}
     backward = any(c.backward for c in rubric.checks)
-    if defect.id == "recursion-depth":
+    if defect.id == RECURSION_DEPTH:
         return any(c.kind == "chain" for c in rubric.checks)
-    if defect.id in _ENGINE_LEVEL or defect.id in ("grad-overwrite", "missing-chain-rule", "wrong-derivative"):
+    if defect.id in _ENGINE_LEVEL or defect.id in (GRAD_OVERWRITE, MISSING_CHAIN_RULE, WRONG_DERIVATIVE):
         if not backward:
             return False
-    if defect.id == "number-operand":
+    if defect.id == NUMBER_OPERAND:
         return any(r.endswith("_num") for r in rows)
-    if defect.id == "reflected-operand":
+    if defect.id == REFLECTED_OPERAND:
         return bool(rows & {"radd", "rsub", "rmul", "rdiv"})
     return not defect.family or defect.family in families
 

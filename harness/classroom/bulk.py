@@ -43,6 +43,7 @@ from harness.grading.run import Options
 from harness.render._shared import points
 from harness.render.pictures import safe_name
 from harness.core.results import Report
+from harness.diagnosis.catalogue import WORKER_CRASH
 
 EXIT_OK, EXIT_USAGE, EXIT_GRADER = ExitCode.FULL_MARKS, ExitCode.USAGE, ExitCode.GRADER_FAULT
 EXIT_INTERRUPTED = ExitCode.INTERRUPTED
@@ -223,7 +224,7 @@ def _grade_all(todo: list, jobs: int, progress) -> int:
         more, again = _pooled([task], 1, progress)
         faults += more
         if again:
-            _write_result(task, submissions_unreadable(task, "worker-crash", "The submission ended the grader's "
+            _write_result(task, submissions_unreadable(task, WORKER_CRASH, "The submission ended the grader's "
                           "worker", "the submission killed the grading process itself (it reached outside "
                           "its worker); it gets no points"), progress)
     progress.finish()

@@ -35,6 +35,7 @@ from harness.core.results import CheckResult, Diagnosis, ExerciseResult
 from harness.grading.exercise import Target, target_for
 from harness.grading.rubric import Rubric
 from harness.grading.run import Options, grade_exercise
+from harness.diagnosis.catalogue import IMPORT_ERROR
 
 __all__ = ["MAX_BYTES", "MAX_MEMBERS", "Unreadable", "extract_zip", "find_submissions", "student_name",
            "content_hash", "submission_targets", "grade_submission", "read_and_grade", "unreadable"]
@@ -125,7 +126,7 @@ def read_and_grade(path: Path, target: Target, options: Options) -> tuple:
         return unreadable(target.rubric, str(path), str(exc)), str(exc)
 
 
-def unreadable(rubric: Rubric, path: str, why: str, ident: str = "import-error",
+def unreadable(rubric: Rubric, path: str, why: str, ident: str = IMPORT_ERROR,
                title: str = UNREADABLE_TITLE) -> ExerciseResult:
     """Every check failed for one reason found before (or instead of) grading."""
     result = ExerciseResult(rubric.name, path, rubric.title)

@@ -20,19 +20,23 @@ from harness.diagnosis import matching
 from harness.diagnosis.outcomes import ORDER_DEPENDENT, ORDERS, Findings, model_outcome, student_outcome
 from harness.diagnosis import rules
 from harness.diagnosis.models import Defect, Style, model_class
+from harness.core import ops
 from harness.core.ops import OPS_BY_NAME
 from harness.diagnosis.probes import Probe, probe_set
 from harness.core.results import Diagnosis
 from harness.sandbox.process import WorkerFailure
+from harness.diagnosis.catalogue import (FORBIDDEN_IMPORT, GRAD_OVERWRITE, IMPORT_ERROR,
+                                         MISSING_CHAIN_RULE, MISSING_OPERATION, NOT_IMPLEMENTED,
+                                         NUMBER_OPERAND, RECURSION_DEPTH, REFLECTED_OPERAND,
+                                         REPEATED_BACKWARD, RESOURCE_LIMIT, TIMEOUT, WORKER_CRASH,
+                                         WRONG_DERIVATIVE, WRONG_FORWARD)
 
 # Failures that leave no numbers to analyse keep their generic id.
-_NOT_ANALYSED = {"not-implemented", "import-error", "timeout", "resource-limit", "worker-crash",
-                 "forbidden-import"}
-_METHOD = {"add": "__add__", "mul": "__mul__", "sub": "__sub__", "div": "__truediv__",
-           "neg": "__neg__", "pow": "__pow__", "exp": "exp", "tanh": "tanh", "relu": "relu"}
-_METHOD.update({op.family: op.method for op in OPS_BY_NAME.values()   # rows a course adds
-                if op.method and op.family not in _METHOD})
-_REFLECTED = {"add": "__radd__", "mul": "__rmul__", "sub": "__rsub__", "div": "__rtruediv__"}
+_NOT_ANALYSED = {NOT_IMPLEMENTED, IMPORT_ERROR, TIMEOUT, RESOURCE_LIMIT, WORKER_CRASH,
+                 FORBIDDEN_IMPORT}
+# Family -> the method that computes it (``__add__``), and the reflected one (``__radd__``).
+_METHOD = {family: ops.family_field(family, "method") for family in ops.FAMILIES}
+_REFLECTED = {op.family: op.method for op in ops.OPS if op.operand == "number-left"}
 _LARGE = 1500         # graphs larger than this (the 5,000 chain) attribute, not search
 PROBE_SECONDS = 10.0
 
@@ -94,7 +98,7 @@ def _raised_in(error: dict, graph) -> str:
         return ""
     method = function.split(".<locals>.")[0].rpartition(".")[2]
     family = next((f for f, m in {**_METHOD, **_REFLECTED}.items() if m == method), "")
-    symbol = f" ({catalogue.SYMBOL[family]})" if family else ""
+    symbol = f" ({ops.symbol(family)})" if family else ""
     return f", in the `_backward` written in `{method}`{symbol}"
 
 
@@ -222,9 +226,9 @@ def _relevant(findings: Findings, graph, index: int, outcome, backward: bool) ->
     for defect, where in findings.rules:
         if where == index:  # found on this very graph
             hit = True
-        elif defect.id == "number-operand":
+        elif defect.id == NUMBER_OPERAND:
             hit = (defect.family, "number-right") in operands
-        elif defect.id == "reflected-operand":
+        elif defect.id == REFLECTED_OPERAND:
             hit = (defect.family, "number-left") in operands
         else:
             hit = bool(defect.family) and (defect.family in families
@@ -325,19 +329,19 @@ class _Places:
                 self.raised.setdefault(defect.id, outcomes[i].place)
 
     def line_of(self, defect: Defect) -> str:
-        if defect.id == "grad-overwrite":
+        if defect.id == GRAD_OVERWRITE:
             place = self.assigning.get(defect.family) or self.closures.get(defect.family) \
                 or self.methods.get(_METHOD.get(defect.family))
-        elif defect.id == "recursion-depth" and defect.id in self.raised:
+        elif defect.id == RECURSION_DEPTH and defect.id in self.raised:
             place = self.raised[defect.id]   # the recursive call (the line that repeats)
-        elif defect.id == "repeated-backward" and defect.variant == "recursive" \
-                and "recursion-depth" in self.raised:
-            place = self.raised["recursion-depth"]   # child.backward(): once per path, and per level
-        elif defect.id in ("missing-chain-rule", "wrong-derivative"):
+        elif defect.id == REPEATED_BACKWARD and defect.variant == "recursive" \
+                and RECURSION_DEPTH in self.raised:
+            place = self.raised[RECURSION_DEPTH]   # child.backward(): once per path, and per level
+        elif defect.id in (MISSING_CHAIN_RULE, WRONG_DERIVATIVE):
             place = self.closures.get(defect.family) or self.methods.get(_METHOD.get(defect.family))
-        elif defect.id in ("wrong-forward", "missing-operation", "number-operand"):
+        elif defect.id in (WRONG_FORWARD, MISSING_OPERATION, NUMBER_OPERAND):
             place = self.methods.get(_METHOD.get(defect.family))
-        elif defect.id == "reflected-operand":
+        elif defect.id == REFLECTED_OPERAND:
             place = self.methods.get(_REFLECTED.get(defect.family))
         else:
             place = self.methods.get("backward")

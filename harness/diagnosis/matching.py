@@ -18,6 +18,9 @@ from harness.diagnosis import rules
 from harness.diagnosis.models import LECTURE_STYLE, WRONG_DERIVATIVES, Defect, Style, model_class
 from harness.core.ops import OPS_BY_NAME
 from harness.diagnosis.outcomes import Findings, Verdicts, _all_close, model_outcome
+from harness.diagnosis.catalogue import (BACKWARD_NOT_PROPAGATING, GRAD_OVERWRITE, MISSING_CHAIN_RULE,
+                                         MISSING_GRAD_SEED, MISSING_OPERATION, REPEATED_BACKWARD,
+                                         VALUE_IDENTITY, WRONG_DERIVATIVE, WRONG_TOPOLOGICAL_ORDER)
 
 
 def analyse(probes: list, outcomes: list, families: set, backward: bool, deep: bool,
@@ -71,7 +74,7 @@ def _analyse(style, probes, outcomes, families, backward, deep, facts, unsearche
         elif i not in unsearched and probe.kind != "deep":  # the deep chain is read by a rule
             eligible.append(i)
     rules.apply(findings, probes, outcomes, style)
-    if any(d.id == "missing-operation" for d, _ in findings.rules):
+    if any(d.id == MISSING_OPERATION for d, _ in findings.rules):
         # `a - b` written as `a + (-b)` fails inside __sub__ when unary - is missing.
         for i in sorted(findings.unexplained):
             outcome = outcomes[i]
@@ -102,23 +105,23 @@ def candidates(families: set, style: Style, deep: bool, facts: dict) -> list:
     # A backward() that leaves every input at 0 without a seed is told from one that runs no
     # _backward by the worker's fact: does it propagate once the caller set the output's grad?
     propagates = facts.get("preset_grad_propagates")
-    out = [Defect("missing-grad-seed")] if propagates is not False else \
-        [Defect("backward-not-propagating", "", "nothing")]
-    out.append(Defect("backward-not-propagating", "", "seeded"))
-    out += [Defect("wrong-topological-order", "", v) for v in ("not-reversed", "breadth-first", "pre-order")]
-    out += [Defect("repeated-backward", "", v) for v in ("recursive", "no-visited")]
+    out = [Defect(MISSING_GRAD_SEED)] if propagates is not False else \
+        [Defect(BACKWARD_NOT_PROPAGATING, "", "nothing")]
+    out.append(Defect(BACKWARD_NOT_PROPAGATING, "", "seeded"))
+    out += [Defect(WRONG_TOPOLOGICAL_ORDER, "", v) for v in ("not-reversed", "breadth-first", "pre-order")]
+    out += [Defect(REPEATED_BACKWARD, "", v) for v in ("recursive", "no-visited")]
     if facts.get("equal_data_is_same_node") is True:
         # Only then can equal data merge nodes; twins like tanh(a), tanh(a) would
         # otherwise let this mimic an assigning backward.
-        out.append(Defect("value-identity"))
+        out.append(Defect(VALUE_IDENTITY))
     for family in sorted(families):
         if family in style.derived:
             continue
-        out += [Defect("grad-overwrite", family), Defect("missing-chain-rule", family),
-                Defect("wrong-derivative", family, "no-graph")]
+        out += [Defect(GRAD_OVERWRITE, family), Defect(MISSING_CHAIN_RULE, family),
+                Defect(WRONG_DERIVATIVE, family, "no-graph")]
         if any(op.family == family and op.arity == 2 for op in OPS_BY_NAME.values()):
-            out += [Defect("grad-overwrite", family, "first"), Defect("grad-overwrite", family, "second")]
-        out += [Defect("wrong-derivative", family, v) for v in WRONG_DERIVATIVES.get(family, {})]
+            out += [Defect(GRAD_OVERWRITE, family, "first"), Defect(GRAD_OVERWRITE, family, "second")]
+        out += [Defect(WRONG_DERIVATIVE, family, v) for v in WRONG_DERIVATIVES.get(family, {})]
     return out
 
 
@@ -186,7 +189,7 @@ def _search_models(findings: Findings, probes, outcomes, eligible, families, dee
         # Only an operation that is wrong on its own probe, against the correct engine.
         if probe.kind == "iso" and probe.family not in style.derived \
                 and judge_models(frozenset(), probe.graph, outcomes[i]) is False:
-            defect = Defect("wrong-derivative", probe.family, "other")
+            defect = Defect(WRONG_DERIVATIVE, probe.family, "other")
             if defect not in findings.wildcards:
                 findings.wildcards.append(defect)
     wild = {d.family for d in findings.wildcards}

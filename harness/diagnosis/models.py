@@ -1,28 +1,39 @@
 """Bug models: the reference engine with chosen misconceptions switched on.
 
-A model is an engine like the student's, built from the operation table, with
+A model is an engine like the student's, in the shape of ``reference/engine.py``
+(a ``Value`` with ``__add__``, ``__mul__``, ..., ``backward``, each operation
+attaching its ``_backward`` closure), its numbers from the operation table, with
 a set of ``Defect``s (each a catalogue id, the operation family it lives in,
 and the way it shows) and a composition style: which operations are written
-in terms of others, as the lecture writes ``a - b`` as ``a + (-b)``. The
-diagnosis builds probe graphs with candidate models in the grader's process
-and keeps the set of defects whose numbers match the student's; the audit
-runs a model through the worker exactly like a student's file.
+in terms of others, as the lecture writes ``a - b`` as ``a + (-b)`` (the
+table's ``lecture`` forms). Each defect overrides one thing: a part of one
+operation's method (its forward, its local derivative, whether it multiplies
+by ``out.grad``, whether it assigns), one method (``backward``, the reflected
+methods, ``__eq__``/``__hash__``), or deletes one. The diagnosis builds probe
+graphs with candidate models in the grader's process and keeps the set of
+defects whose numbers match the student's; the audit runs a model through the
+worker exactly like a student's file.
 
-Standard library and the operation table only.
+The operation table and the catalogue's ids only (both load in the worker).
 """
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, field
 
-from harness.core.ops import OPS_BY_NAME
+from harness.core import ops
+from harness.core.ops import FAMILIES, OPS, OPS_BY_NAME
+from harness.diagnosis.catalogue import (BACKWARD_NOT_PROPAGATING, GRAD_OVERWRITE, MISSING_CHAIN_RULE,
+                                         MISSING_GRAD_SEED, MISSING_OPERATION, NUMBER_OPERAND,
+                                         RECURSION_DEPTH, REFLECTED_OPERAND, REPEATED_BACKWARD,
+                                         VALUE_IDENTITY, WRONG_DERIVATIVE, WRONG_FORWARD,
+                                         WRONG_TOPOLOGICAL_ORDER, with_family)
 
-# The lecture's compositions: family -> the family whose _backward its result carries
-# (a - b is a + (-b), -a is a * -1, a / b is a * b**-1) ...
-LECTURE_STYLE = {"sub": "add", "neg": "mul", "div": "mul"}
-# ... and every family it is built from.
-BUILT_FROM = {"sub": ("add", "neg"), "neg": ("mul",), "div": ("mul", "pow")}
+# The table's views the diagnosis and the audit read: family -> the family whose _backward
+# the lecture's form carries (a - b is a + (-b): add) ...
+LECTURE_STYLE = ops.lecture_style()
+# ... and the wrong local derivatives students write, by family: variant -> f(x, y_or_k, out).
+WRONG_DERIVATIVES = {family: ops.wrong_derivatives(family) for family in FAMILIES}
 
 
 @dataclass(frozen=True, order=True)
@@ -34,10 +45,8 @@ class Defect:
     variant: str = ""
 
     def key(self) -> str:
-        """The id a diagnosis carries: per-operation ids end in the family."""
-        if self.id in ("wrong-derivative", "wrong-forward"):
-            return f"{self.id}-{self.family}"
-        return self.id
+        """The id a diagnosis carries: ``wrong-derivative`` and ``wrong-forward`` end in the family."""
+        return with_family(self.id, self.family)
 
     def __str__(self) -> str:
         return f"{self.id}:{self.family}:{self.variant}"
@@ -58,28 +67,40 @@ class Model:
     derived: tuple = tuple(sorted(LECTURE_STYLE.items()))  # (family, base) pairs
 
 
-# Wrong local derivatives students write, by family: f(x, y_or_k, out) -> locals.
-WRONG_DERIVATIVES = {
-    "add": {"first-input-only": lambda x, y, o: (1.0, 0.0)},
-    "mul": {"own-data": lambda x, y, o: (x, y)},
-    "sub": {"sign": lambda x, y, o: (1.0, 1.0)},
-    "neg": {"sign": lambda x, y, o: (1.0,)},
-    "div": {"sign": lambda x, y, o: (1.0 / y, x / (y * y))},
-    "pow": {"power-not-lowered": lambda x, k, o: (k * x ** k,),
-            "missing-k": lambda x, k, o: (x ** (k - 1),)},
-    "exp": {"uses-input": lambda x, k, o: (x,)},
-    "tanh": {"uses-input": lambda x, k, o: (1.0 - x * x,),
-             "not-squared": lambda x, k, o: (1.0 - o,)},
-    "relu": {"always-one": lambda x, k, o: (1.0,)},
-}
-# Wrong forward values, for the audit's models (the diagnosis finds any wrong forward).
-WRONG_FORWARDS = {
-    "add": lambda x, y: x * y, "mul": lambda x, y: x + y, "sub": lambda x, y: y - x,
-    "neg": lambda x, k=None: x, "div": lambda x, y: y / x, "pow": lambda x, k: x * k,
-    "exp": lambda x, k=None: math.exp(-x), "tanh": lambda x, k=None: math.tanh(x / 2),
-    "relu": lambda x, k=None: min(0.0, x),
-}
 _SELF_WORK_LIMIT = 200_000  # a no-visited topological sort can blow up: stop early
+_ASSIGNS = {"all": (0, 1), "first": (0,), "second": (1,)}   # grad-overwrite's variants
+
+
+@dataclass
+class _Operation:
+    """How a model computes one family: the table's row, but for the parts a defect overrides."""
+
+    forward: object = None        # wrong-forward: the table's wrong_forward
+    derivative: object = None     # wrong-derivative: one of the table's wrong_derivatives
+    graph: bool = True            # wrong-derivative "no-graph": the result remembers no inputs
+    chain: bool = True            # missing-chain-rule: the local derivative alone
+    assigns: tuple | None = None  # grad-overwrite: the inputs whose gradient is assigned
+    missing: bool = False         # missing-operation
+
+    def override(self, defect: Defect) -> None:
+        """Switch on ``defect`` (of this family); of two variants of one id the first stays."""
+        if defect.id == WRONG_FORWARD:
+            self.forward = ops.wrong_forward(defect.family)
+        elif defect.id == WRONG_DERIVATIVE and defect.variant == "no-graph":
+            self.graph = False
+        elif defect.id == WRONG_DERIVATIVE and self.derivative is None:
+            self.derivative = WRONG_DERIVATIVES[defect.family].get(defect.variant)
+        elif defect.id == MISSING_CHAIN_RULE:
+            self.chain = False
+        elif defect.id == GRAD_OVERWRITE and self.assigns is None:
+            self.assigns = _ASSIGNS.get(defect.variant or "all", ())
+        elif defect.id == MISSING_OPERATION:
+            self.missing = True
+
+
+def _engine_level(defects, defect_id: str, variant=None) -> bool:
+    return any(d.id == defect_id and not d.family and (variant is None or d.variant == variant)
+               for d in defects)
 
 
 def model_class(model: Model, flip: int = 0) -> type:
@@ -93,12 +114,11 @@ def model_class(model: Model, flip: int = 0) -> type:
     """
     defects = model.defects
     derived = dict(model.derived)
-
-    def has(id_, family="", variant=None):
-        return any(d.id == id_ and d.family == family and (variant is None or d.variant == variant)
-                   for d in defects)
-
-    identity_by_data = has("value-identity")
+    parts = {family: _Operation() for family in FAMILIES}
+    for d in defects:   # in the set's order: the first of two variants of one id wins
+        if d.family in parts:
+            parts[d.family].override(d)
+    numbers_raise = _engine_level(defects, NUMBER_OPERAND, "raises")
     created = itertools.count()
 
     class Value:
@@ -113,12 +133,35 @@ def model_class(model: Model, flip: int = 0) -> type:
             self._backward = lambda: None
             self._op = _op
 
-        if identity_by_data:
-            def __eq__(self, other):
-                return isinstance(other, Value) and self.data == other.data
+        def __add__(self, other):
+            return binary("add", self, other)
 
-            def __hash__(self):
-                return hash(self.data)
+        def __mul__(self, other):
+            return binary("mul", self, other)
+
+        def __sub__(self, other):
+            return binary("sub", self, other)
+
+        def __truediv__(self, other):
+            return binary("div", self, other)
+
+        def __neg__(self):
+            return lecture("neg", self) if "neg" in derived else apply("neg", [self])
+
+        def __pow__(self, k):
+            return apply("pow", [self], k)
+
+        def __radd__(self, other):
+            return self + other
+
+        def __rmul__(self, other):
+            return self * other
+
+        def __rsub__(self, other):   # the lecture's other + (-self), or other - self
+            return lecture("rsub", self, other) if "sub" in derived else lift(other) - self
+
+        def __rtruediv__(self, other):   # the lecture's other * self**-1, or other / self
+            return lecture("rdiv", self, other) if "div" in derived else lift(other) / self
 
         def backward(self):
             _backward_pass(self, defects, flip)
@@ -126,31 +169,27 @@ def model_class(model: Model, flip: int = 0) -> type:
         def __repr__(self):
             return f"Value(data={self.data}, grad={self.grad})"
 
+    for op in OPS:   # exp, tanh, relu, and the methods of rows a course adds (log, sigmoid)
+        if op.operand == "unary" and op.method and not hasattr(Value, op.method):
+            setattr(Value, op.method, (lambda row: lambda self: apply(row, [self]))(op.name))
+
     def apply(row: str, inputs: list, k=None):
+        """Operation ``row`` as the reference computes it, with its family's overrides."""
         op = OPS_BY_NAME[row]
         family = op.family
-        if has("missing-operation", family):
+        part = parts[family]
+        if part.missing:
             raise AttributeError(f"'Value' object has no attribute for {family}")
         xs = [v.data for v in inputs]
         y = xs[1] if op.arity == 2 else k
-        forward = WRONG_FORWARDS[family] if has("wrong-forward", family) else op.forward
-        out = Value(forward(xs[0], y), () if has("wrong-derivative", family, "no-graph") else inputs, row)
-        wrong = next((d for d in defects if d.id == "wrong-derivative" and d.family == family
-                      and d.variant in WRONG_DERIVATIVES.get(family, {})), None)
-        no_chain = has("missing-chain-rule", family)
-        # Which inputs assign: all, or only the first or second (one line of two fixed).
-        overwrite = next((d.variant or "all" for d in defects
-                          if d.id == "grad-overwrite" and d.family == family), "")
-        assigns = {"all": (0, 1), "first": (0,), "second": (1,)}.get(overwrite, ())
+        out = Value((part.forward or op.forward)(xs[0], y), inputs if part.graph else (), row)
+        derivative = part.derivative or op.derivative
+        chain, assigns = part.chain, part.assigns or ()
 
         def _backward():
-            x0 = xs[0]
-            if wrong is not None:
-                local = WRONG_DERIVATIVES[family][wrong.variant](x0, y, out.data)
-            else:
-                local = op.derivative(x0, y, out.data)
+            local = derivative(xs[0], y, out.data)
             for index, (v, d) in enumerate(zip(inputs, local)):
-                contribution = d if no_chain else d * out.grad
+                contribution = d * out.grad if chain else d
                 if index in assigns:
                     v.grad = contribution
                 else:
@@ -163,69 +202,50 @@ def model_class(model: Model, flip: int = 0) -> type:
     def lift(x):
         return x if isinstance(x, Value) else Value(x)
 
-    def binary(family):
-        base = derived.get(family)
+    def binary(family, a, b):
+        if not isinstance(b, Value):
+            if numbers_raise:   # number-operand: other.data read before a number is lifted
+                raise AttributeError(f"'{type(b).__name__}' object has no attribute 'data'")
+            if family not in derived:  # a number on the right is lifted to a Value, as in micrograd
+                b = lift(b)
+        return lecture(family, a, b) if family in derived else apply(family, [a, b])
 
-        def method(self, other):
-            if not isinstance(other, Value):
-                if has("number-operand", variant="raises"):
-                    raise AttributeError(f"'{type(other).__name__}' object has no attribute 'data'")
-                if base is None:  # a number on the right is lifted to a Value, as in micrograd
-                    return apply(family, [self, lift(other)])
-            if base is not None:
-                return _derived(family, self, other)
-            return apply(family, [self, other])
-        return method
+    def lecture(row, *operands):
+        form = ops.lecture_form(row)
+        if form is None:
+            raise ValueError(row)
+        return form(*operands)
 
-    def _derived(family, a, b):
-        if family == "sub":
-            return a + (-b)
-        if family == "div":
-            return a * b ** -1
-        raise ValueError(family)
-
-    def neg(self):
-        if derived.get("neg"):
-            return self * -1
-        return apply("neg", [self])
-
-    def reflected(row):
-        def method(self, other):
-            if has("reflected-operand", variant="raises"):
-                raise TypeError(f"unsupported operand type(s): '{type(other).__name__}' and 'Value'")
-            if has("reflected-operand", variant="swapped"):
-                return {"radd": lambda: self + other, "rmul": lambda: self * other,
-                        "rsub": lambda: self - other, "rdiv": lambda: self / other}[row]()
-            if row == "rsub":  # the lecture's other + (-self), or lift(other) - self
-                return other + (-self) if derived.get("sub") else lift(other) - self
-            if row == "rdiv":  # the lecture's other * self**-1, or lift(other) / self
-                return other * self ** -1 if derived.get("div") else lift(other) / self
-            return {"radd": lambda: self + other, "rmul": lambda: self * other}[row]()
-        return method
-
-    Value.__add__ = binary("add")
-    Value.__mul__ = binary("mul")
-    Value.__sub__ = binary("sub")
-    Value.__truediv__ = binary("div")
-    Value.__neg__ = neg
-    for row, method in (("radd", "__radd__"), ("rmul", "__rmul__"), ("rsub", "__rsub__"),
-                        ("rdiv", "__rtruediv__")):
-        setattr(Value, method, reflected(row))
-    Value.__pow__ = lambda self, k: apply("pow", [self], k)
-    Value.exp = lambda self: apply("exp", [self])
-    Value.tanh = lambda self: apply("tanh", [self])
-    Value.relu = lambda self: apply("relu", [self])
-    for op in OPS_BY_NAME.values():   # the methods of rows a course adds (log, sigmoid)
-        if op.operand == "unary" and op.method and not hasattr(Value, op.method):
-            setattr(Value, op.method, (lambda row: lambda self: apply(row, [self]))(op.name))
-    for d in defects:
-        if d.id == "missing-operation" and d.family in ("exp", "tanh", "relu"):
-            delattr(Value, d.family)
-        elif d.id == "missing-operation" and d.family in ADDED_FAMILIES and hasattr(Value, d.family):
-            delattr(Value, d.family)
-    if has("backward-not-propagating", variant="missing"):  # a work-in-progress commit
-        del Value.backward
+    _override_methods(Value, defects)
     return Value
+
+
+def _override_methods(Value, defects) -> None:  # noqa: N803 - a class, named as in the lecture
+    """The defects that replace, add or delete a method of the model's ``Value``."""
+    if _engine_level(defects, REFLECTED_OPERAND, "raises"):
+        def raises(self, other):
+            raise TypeError(f"unsupported operand type(s): '{type(other).__name__}' and 'Value'")
+        for op in OPS:
+            if op.operand == "number-left":
+                setattr(Value, op.method, raises)
+    elif _engine_level(defects, REFLECTED_OPERAND, "swapped"):   # 1 - a computed as a - 1
+        for op in OPS:
+            if op.operand == "number-left":
+                setattr(Value, op.method, OPS_BY_NAME[ops.VALUES_ONLY[f"{op.family}_values"]].apply)
+    if _engine_level(defects, VALUE_IDENTITY):
+        def __eq__(self, other):  # noqa: N807
+            return isinstance(other, Value) and self.data == other.data
+
+        def __hash__(self):  # noqa: N807
+            return hash(self.data)
+        Value.__eq__, Value.__hash__ = __eq__, __hash__
+    for d in defects:   # a missing named method (exp, tanh, relu, log); a missing dunder raises in it
+        method = ops.family_field(d.family, "method") if d.family else ""
+        if d.id == MISSING_OPERATION and method and not method.startswith("__") \
+                and method in vars(Value):
+            delattr(Value, method)
+    if _engine_level(defects, BACKWARD_NOT_PROPAGATING, "missing"):  # a work-in-progress commit
+        del Value.backward
 
 
 _CODES: dict = {}
@@ -240,38 +260,22 @@ def _family_code(code, family: str):
     """
     key = (code, family)
     if key not in _CODES:
-        _CODES[key] = code.replace(co_firstlineno=code.co_firstlineno + 1000 * (1 + FAMILY_ORDER.index(family)))
+        _CODES[key] = code.replace(co_firstlineno=code.co_firstlineno + 1000 * (1 + FAMILIES.index(family)))
     return _CODES[key]
-
-
-FAMILY_ORDER = ("add", "mul", "sub", "neg", "div", "pow", "exp", "tanh", "relu")
-
-# The operations a course adds (harness.core.ops: log, sigmoid), and their misconceptions.
-ADDED_FAMILIES = ("log", "sigmoid")
-FAMILY_ORDER = FAMILY_ORDER + ADDED_FAMILIES
-WRONG_DERIVATIVES.update({
-    # d/dx log(x) = 1/x: written 1/out.data (the output's data) instead of 1/self.data
-    "log": {"one-over-output": lambda x, k, o: (1.0 / o,)},
-    # d/dx sigmoid(x) = s(1 - s): written s alone, or x(1 - x) from the input's data
-    "sigmoid": {"output-only": lambda x, k, o: (o,),
-                "uses-input": lambda x, k, o: (x * (1.0 - x),)},
-})
-WRONG_FORWARDS.update({"log": lambda x, k=None: math.log10(x),          # math.log10 for the natural log
-                       "sigmoid": lambda x, k=None: 1.0 / (1.0 + math.exp(x))})   # the sign of x lost
 
 
 def _backward_pass(root, defects, flip: int = 0) -> None:
     """``backward()`` with the engine-level defects of ``defects``."""
     ids = {d.id: d for d in defects}
-    stalled = ids.get("backward-not-propagating")
+    stalled = ids.get(BACKWARD_NOT_PROPAGATING)
     if stalled is not None and stalled.variant == "nothing":
         return   # the body indented inside the helper: backward() only defines it
-    if "missing-grad-seed" not in ids:
+    if MISSING_GRAD_SEED not in ids:
         root.grad = 1.0
     if stalled is not None:
         return   # "seeded": the gradients reset, the output seeded, no _backward called
-    order = ids.get("wrong-topological-order")
-    repeated = ids.get("repeated-backward")
+    order = ids.get(WRONG_TOPOLOGICAL_ORDER)
+    repeated = ids.get(REPEATED_BACKWARD)
     # Order k reverses a node's inputs when bit (creation index mod 3) of k is set:
     # 0 is as given, 7 reverses everywhere, and any three nodes in different
     # classes get every combination.
@@ -284,7 +288,7 @@ def _backward_pass(root, defects, flip: int = 0) -> None:
     elif order is not None and order.variant == "pre-order":
         nodes = _pre_order(root, children)
     else:
-        if "recursion-depth" in ids:
+        if RECURSION_DEPTH in ids:
             topo = _recursive_topo(root, children)
         else:
             topo = _post_order(root, children, visited=repeated is None)
@@ -372,7 +376,7 @@ class Style:
         if family not in self.derived:
             return set()
         out = set()
-        for base in BUILT_FROM[family]:
+        for base in ops.built_from(family):
             out |= {base} | self.bases(base)
         return out
 

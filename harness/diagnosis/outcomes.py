@@ -13,6 +13,7 @@ from harness.graphs import judge
 from harness.core.graph import Graph, build
 from harness.core.ops import OPS_BY_NAME
 from harness.diagnosis.models import Style, model_class
+from harness.diagnosis.catalogue import GRAD_OVERWRITE, REPEATED_BACKWARD, WRONG_TOPOLOGICAL_ORDER
 
 
 # How many valid topological orders a model is tried in before a probe counts
@@ -21,7 +22,7 @@ from harness.diagnosis.models import Style, model_class
 ORDERS = 8
 # Only these make the numbers depend on the order: with every other defect the
 # engine still accumulates once per node, and one order is all orders.
-ORDER_DEPENDENT = ("grad-overwrite", "repeated-backward", "wrong-topological-order")
+ORDER_DEPENDENT = (GRAD_OVERWRITE, REPEATED_BACKWARD, WRONG_TOPOLOGICAL_ORDER)
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,14 @@ operation's share of a check; one of the whole engine costs the whole check:
 from __future__ import annotations
 
 from harness.core.results import Diagnosis
+from harness.diagnosis.catalogue import (GRAD_OVERWRITE, MISSING_CHAIN_RULE, MISSING_OPERATION,
+                                         NUMBER_OPERAND, REFLECTED_OPERAND, WRONG_FORWARD, family_suffix)
 
-# Ids that carry their family in ``Diagnosis.family`` ...
-_PER_FAMILY = ("missing-operation", "reflected-operand", "number-operand", "grad-overwrite",
-               "missing-chain-rule")
-# ... and those that end in it (``wrong-derivative-tanh``).
-_SUFFIXED = ("wrong-forward-", "wrong-derivative-")
+# Ids that carry their family in ``Diagnosis.family`` (those that end in it, such as
+# ``wrong-derivative-tanh``, are read by the catalogue's ``family_suffix``).
+_PER_FAMILY = (MISSING_OPERATION, REFLECTED_OPERAND, NUMBER_OPERAND, GRAD_OVERWRITE, MISSING_CHAIN_RULE)
 # Ids that show in forward values too: they break a family in a check without backward.
-_FORWARD = ("missing-operation", "reflected-operand", "number-operand", "wrong-forward")
+_FORWARD = (MISSING_OPERATION, REFLECTED_OPERAND, NUMBER_OPERAND, WRONG_FORWARD)
 
 
 def family_of(diagnosis: Diagnosis, shared_lines: frozenset = frozenset()) -> str | None:
@@ -34,13 +34,10 @@ def family_of(diagnosis: Diagnosis, shared_lines: frozenset = frozenset()) -> st
     operation's.
     """
     if diagnosis.id in _PER_FAMILY:
-        if diagnosis.id == "grad-overwrite" and diagnosis.line and diagnosis.line in shared_lines:
+        if diagnosis.id == GRAD_OVERWRITE and diagnosis.line and diagnosis.line in shared_lines:
             return None
         return diagnosis.family or None
-    for prefix in _SUFFIXED:
-        if diagnosis.id.startswith(prefix):
-            return diagnosis.id[len(prefix):] or None
-    return None
+    return family_suffix(diagnosis.id)
 
 
 def shows_forward(diagnosis_id: str) -> bool:
@@ -52,7 +49,7 @@ def shared_helper_lines(diagnoses) -> frozenset:
     """Lines where ``grad-overwrite`` was located for two or more families."""
     families: dict = {}
     for d in diagnoses:
-        if d.id == "grad-overwrite" and d.line:
+        if d.id == GRAD_OVERWRITE and d.line:
             families.setdefault(d.line, set()).add(d.family)
     return frozenset(line for line, fams in families.items() if len(fams) > 1)
 

@@ -16,6 +16,8 @@ from harness.diagnosis.models import Defect, Style
 from harness.core.ops import OPS_BY_NAME
 from harness.diagnosis.outcomes import Findings, Outcome, _all_close
 from harness.diagnosis.probes import Probe
+from harness.diagnosis.catalogue import (BACKWARD_NOT_PROPAGATING, MISSING_OPERATION, NUMBER_OPERAND,
+                                         RECURSION_DEPTH, REFLECTED_OPERAND, VALUE_IDENTITY, WRONG_FORWARD)
 
 
 def apply(findings: Findings, probes: list, outcomes: list, style: Style) -> None:
@@ -32,30 +34,30 @@ def rule(probe: Probe, outcome: Outcome, expected: Outcome, families: set, style
     leaves = len(graph.leaves)
     if graph.size > 1000 and outcome.error and outcome.error[1] == "backward" \
             and outcome.raised[:1] == ("RecursionError",):
-        return Defect("recursion-depth")  # the short probes pass; only depth breaks it
+        return Defect(RECURSION_DEPTH)  # the short probes pass; only depth breaks it
     if outcome.error and outcome.error[1] == "backward":
         kind, in_student_code, message = outcome.raised or ("", True, "")
         if kind == "TypeError" and "unhashable" in message:
-            return Defect("value-identity", "", "unhashable")  # __eq__ without __hash__, in the sort
+            return Defect(VALUE_IDENTITY, "", "unhashable")  # __eq__ without __hash__, in the sort
         if kind == "AttributeError" and not in_student_code and "'backward'" in message:
-            return Defect("backward-not-propagating", "", "missing")  # no backward method at all
+            return Defect(BACKWARD_NOT_PROPAGATING, "", "missing")  # no backward method at all
         return None   # an exception is an exception: diagnosed as such, at its line
     if outcome.error and outcome.error[1] == "build":
         node = outcome.error[0]
         kind, in_student_code, message = outcome.raised or ("", True, "")
         if kind == "TypeError" and "unhashable" in message:
-            return Defect("value-identity", "", "unhashable")  # __eq__ without __hash__
+            return Defect(VALUE_IDENTITY, "", "unhashable")  # __eq__ without __hash__
         if node < leaves:
             return None
         op = OPS_BY_NAME[graph.nodes[node - leaves].op]
         if kind not in ("TypeError", "AttributeError", "RecursionError"):
             return None  # ZeroDivisionError and the like: the values, not the operand
         if op.operand == "number-right":
-            return Defect("number-operand", op.family)
+            return Defect(NUMBER_OPERAND, op.family)
         if op.operand == "number-left":
-            return Defect("reflected-operand", op.family)
+            return Defect(REFLECTED_OPERAND, op.family)
         if kind in ("TypeError", "AttributeError") and not in_student_code:
-            return Defect("missing-operation", op.family)  # Python found no method to call
+            return Defect(MISSING_OPERATION, op.family)  # Python found no method to call
         return None
     if outcome.error or _all_close(outcome.data, expected.data):
         return None
@@ -67,10 +69,10 @@ def rule(probe: Probe, outcome: Outcome, expected: Outcome, families: set, style
         if not _close_at(outcome.data, expected.data, index):
             op = OPS_BY_NAME[node.op]
             if op.operand == "number-right":
-                return Defect("number-operand", op.family, "value")
+                return Defect(NUMBER_OPERAND, op.family, "value")
             if op.operand == "number-left":
-                return Defect("reflected-operand", op.family, "value")
-            return Defect("wrong-forward", op.family)
+                return Defect(REFLECTED_OPERAND, op.family, "value")
+            return Defect(WRONG_FORWARD, op.family)
     return None
 
 
@@ -80,18 +82,18 @@ def _close_at(xs, ys, i) -> bool:
 
 def _drop_derived(findings: Findings, style: Style) -> None:
     """A wrong forward in ``+`` also shows in ``-`` written as ``a + (-b)``: name it once."""
-    wrong = {d.family for d, _ in findings.rules if d.id == "wrong-forward"}
+    wrong = {d.family for d, _ in findings.rules if d.id == WRONG_FORWARD}
     findings.rules = [(d, i) for d, i in findings.rules
-                      if not (d.id == "wrong-forward" and style.bases(d.family) & wrong)]
+                      if not (d.id == WRONG_FORWARD and style.bases(d.family) & wrong)]
     # A number operand is only at fault when the same operation between Values is right.
     findings.rules = [(d, i) for d, i in findings.rules
-                      if not (d.id in ("number-operand", "reflected-operand") and d.variant == "value"
+                      if not (d.id in (NUMBER_OPERAND, REFLECTED_OPERAND) and d.variant == "value"
                               and (d.family in wrong or style.bases(d.family) & wrong))]
 
 
 def _arithmetic_consequences(findings: Findings, outcomes) -> None:
     """Once a forward value is known wrong, a later division by zero or overflow follows from it."""
-    if not any(d.id == "wrong-forward" for d, _ in findings.rules):
+    if not any(d.id == WRONG_FORWARD for d, _ in findings.rules):
         return
     for i in sorted(findings.unexplained):
         outcome = outcomes[i]
@@ -132,13 +134,13 @@ def _drop_shared_errors(findings: Findings, probes, outcomes) -> None:
                 and probe.graph.nodes[0].op == probe.family:   # (a backward that raises breaks none)
             broken.add(probe.family)
     kept = []
-    numbers_broken = {d.family for d, _ in findings.rules if d.id == "number-operand" and not d.variant}
+    numbers_broken = {d.family for d, _ in findings.rules if d.id == NUMBER_OPERAND and not d.variant}
     for defect, i in findings.rules:
-        if defect.id in ("number-operand", "reflected-operand") and not defect.variant \
+        if defect.id in (NUMBER_OPERAND, REFLECTED_OPERAND) and not defect.variant \
                 and defect.family in broken:
             findings.consequences.discard(i)
             findings.unexplained.add(i)
-        elif defect.id == "reflected-operand" and not defect.variant and numbers_broken \
+        elif defect.id == REFLECTED_OPERAND and not defect.variant and numbers_broken \
                 and _raised_in_submission(outcomes[i]):
             # `2 + a` calls `a + 2`: the number on the right is the cause (see _same_cause);
             # a TypeError from Python itself means there is no __radd__ at all: its own defect

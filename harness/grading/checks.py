@@ -17,6 +17,7 @@ from harness.graphs.decode import random_graphs
 from harness.core.named_graphs import NAMED_GRAPHS, chain, fan_out
 from harness.grading.rubric import Check, Rubric
 from harness.sandbox.process import WorkerFailure, WorkerProcess
+from harness.diagnosis.catalogue import TIMEOUT, WORKER_CRASH
 
 BATCH = 50
 
@@ -33,12 +34,12 @@ class Asker:
     def ask(self, graph_list: list, backward: bool, locate: bool = False) -> list:
         timeout = self.deadline - time.monotonic()
         if timeout <= 0:
-            raise WorkerFailure("timeout", "the check's time limit ran out")
+            raise WorkerFailure(TIMEOUT, "the check's time limit ran out")
         answer = self.worker.call({"op": "graphs", "entry": self.entry, "backward": backward,
                                    "locate": locate, "graphs": [g.to_json() for g in graph_list]},
                                   timeout)
         if not isinstance(answer, dict):
-            raise WorkerFailure("worker-crash", "the worker's answer is not a record")
+            raise WorkerFailure(WORKER_CRASH, "the worker's answer is not a record")
         if isinstance(answer.get("forbidden"), list):
             self.forbidden.extend(str(x) for x in answer["forbidden"])
         if isinstance(answer.get("methods"), dict):
@@ -49,7 +50,7 @@ class Asker:
             return [{"error": answer["error"]}] * len(graph_list)
         results = answer.get("results")
         if not isinstance(results, list) or len(results) != len(graph_list):
-            raise WorkerFailure("worker-crash", "the worker answered a different number of graphs")
+            raise WorkerFailure(WORKER_CRASH, "the worker answered a different number of graphs")
         return results
 
 

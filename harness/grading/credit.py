@@ -22,13 +22,13 @@ import zlib
 from dataclasses import replace
 
 from harness.core.graph import Graph, Node
-from harness.core.ops import FAMILIES, OPS_BY_NAME
+from harness.core.ops import FAMILIES, OPS_BY_NAME, built_from
 from harness.diagnosis import diagnose
-from harness.diagnosis.models import BUILT_FROM
 from harness.diagnosis.pinning import family_of, shared_helper_lines, shows_forward
 from harness.graphs import example_graph, judge
 from harness.grading import checks
 from harness.sandbox.process import WorkerFailure
+from harness.diagnosis.catalogue import EXCEPTION, TIMEOUT
 
 PASSED = "passed"
 CREDITED_KINDS = ("generated", "fixed", "chain", "fan-out")
@@ -162,7 +162,7 @@ class Award:
                 break
             remaining = self.budget_end - time.monotonic()
             if remaining <= 0.5:
-                return self._whole(result, scope, "timeout")
+                return self._whole(result, scope, TIMEOUT)
             try:
                 asker = self.session.asker(time.monotonic() + min(check.seconds or
                                                                   self.rubric.limits.check_seconds, remaining))
@@ -175,14 +175,14 @@ class Award:
                 break
             new = self._diagnose_rerun(check, result, outcome.failure)
             if new is None:
-                return self._whole(result, scope, result.diagnoses[-1].id if result.diagnoses else "exception")
+                return self._whole(result, scope, result.diagnoses[-1].id if result.diagnoses else EXCEPTION)
             added = {f: why for f, why in new.items() if f not in broken}
             if not added:   # pinned on families already set aside: the failing rows are built on them
                 why = next(iter(new.values()), outcome.failure.kind)
                 drawn = graph_families(outcome.failure.graph) - set(broken)
                 # Blame the rows that can be built on a family set aside (``a - b`` as
                 # ``a + (-b)``), not every row that happens to share the failing graph.
-                built_on = {f for f in drawn if set(BUILT_FROM.get(f, ())) & set(broken)}
+                built_on = {f for f in drawn if set(built_from(f)) & set(broken)}
                 added = {f: why for f in (built_on or drawn)}
             if not added:
                 return self._whole(result, scope, outcome.failure.kind)

@@ -20,6 +20,8 @@ from harness.graphs.judge import CheckOutcome
 from harness.diagnosis import nn_models
 from harness.core import nn_scenarios
 from harness.sandbox.process import WorkerFailure
+from harness.diagnosis.catalogue import (GRADIENT_MISMATCH, INVALID_RESULT, TIMEOUT, VALUE_MISMATCH,
+                                         WORKER_CRASH)
 
 # The lecture's dataset and network.
 XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
@@ -79,10 +81,10 @@ def _as_worker_says(x):
 def ask(asker, scenario: str, args: dict) -> dict:
     timeout = asker.deadline - time.monotonic()
     if timeout <= 0:
-        raise WorkerFailure("timeout", "the check's time limit ran out")
+        raise WorkerFailure(TIMEOUT, "the check's time limit ran out")
     answer = asker.worker.call({"op": "nn", "module": "nn", "scenario": scenario, "args": args}, timeout)
     if not isinstance(answer, dict):
-        raise WorkerFailure("worker-crash", "the worker's answer is not a record")
+        raise WorkerFailure(WORKER_CRASH, "the worker's answer is not a record")
     if isinstance(answer.get("forbidden"), list):
         asker.forbidden.extend(str(x) for x in answer["forbidden"])
     return answer
@@ -121,7 +123,7 @@ def run_nn_check(check, rubric, asker, seed: int):
     first = diffs[0]
     code = tuple(example_code(check.scenario, args, first).splitlines())
     invalid = isinstance(first[2], str)
-    kind = "invalid-result" if invalid else "gradient-mismatch" if "grad" in first[0] else "value-mismatch"
+    kind = INVALID_RESULT if invalid else GRADIENT_MISMATCH if "grad" in first[0] else VALUE_MISMATCH
     failure = judge.Failure(kind, _evidence(check.scenario, diffs, want), None, True, code=code)
     if not invalid:
         _name(failure, check.scenario, args, got, asker)

@@ -24,6 +24,7 @@ from harness.grading.exercise import Target, load_plan
 from harness.sandbox.layers import SandboxUnavailable
 from harness.core.results import CheckResult, ExerciseResult
 from harness.sandbox.process import WorkerFailure, WorkerProcess, current_layer
+from harness.diagnosis.catalogue import EXCEPTION, FORBIDDEN_IMPORT, IMPORT_ERROR, TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
     loaded, why_not, plan_warnings = load_plan(folder, rubric)
     result.warnings.extend(plan_warnings)
     session = _Session(folder, rubric, loaded) if loaded else None
-    load_failure = None if loaded else judge.Failure("import-error", why_not)
+    load_failure = None if loaded else judge.Failure(IMPORT_ERROR, why_not)
     failed: list = []
     outcomes: dict = {}   # check name -> what it saw, for per-family credit
     hung = False   # after a timeout, later checks get hang_seconds: a hang is reported soon
@@ -61,7 +62,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
             outcome, failure = None, load_failure
             remaining = budget_end - started
             if failure is None and remaining <= 0:
-                failure = judge.Failure("timeout", f"not run: the exercise's time budget of "
+                failure = judge.Failure(TIMEOUT, f"not run: the exercise's time budget of "
                                         f"{rubric.limits.exercise_seconds:g} s was used up by earlier checks")
             if failure is None:
                 seconds, limit = _time_limit(check, rubric.limits, remaining, hung)
@@ -74,12 +75,12 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                         failure = _forbidden(asker.forbidden)
                 except _LoadFailed as exc:
                     failure = load_failure = exc.failure
-                    if failure.kind == "timeout":
+                    if failure.kind == TIMEOUT:
                         failure.message = f"importing the submission did not finish within {limit}" \
                             + exc.located
                 except WorkerFailure as exc:
                     failure = judge.Failure(exc.kind, exc.detail)
-                    if exc.kind == "timeout":  # the limit, not the time left: the same text every run
+                    if exc.kind == TIMEOUT:  # the limit, not the time left: the same text every run
                         failure.message = f"no answer within {limit}" + exc.located()
                         failure.graph, failure.backward = exc.graph, exc.backward  # what was computed
                         hung = True
@@ -155,7 +156,7 @@ def _example(shown: tuple) -> str:
 
 def _forbidden(names: list) -> judge.Failure:
     shown = ", ".join(sorted(set(names)))
-    return judge.Failure("forbidden-import", f"the submission imports {shown}, which this exercise does "
+    return judge.Failure(FORBIDDEN_IMPORT, f"the submission imports {shown}, which this exercise does "
                          "not allow: write the engine yourself, with the standard library")
 
 
@@ -191,8 +192,8 @@ class _Session:
         if not isinstance(answer, dict) or answer.get("ok") is not True:
             error = answer.get("error") if isinstance(answer, dict) else None
             failure = judge.exception_failure(error, None, True)
-            if failure.kind == "exception":
-                failure.kind = "import-error"
+            if failure.kind == EXCEPTION:
+                failure.kind = IMPORT_ERROR
                 failure.message = "importing the submission " + failure.message
             raise _LoadFailed(failure)
 

@@ -24,6 +24,7 @@ import re
 from harness.core.graph import Graph, Node
 from harness.core.ops import OPS_BY_NAME
 from harness.graphs import judge
+from harness.core.kinds import EXCEPTION, GRADIENT_MISMATCH, INVALID_RESULT, VALUE_MISMATCH
 
 MAX_VALUES = 40   # more than this is not a picture anyone reads
 
@@ -69,9 +70,9 @@ def op_label(op: str, k: float | None = None) -> str:
 
 def _compared(failure: judge.Failure) -> list:
     """Which fields the student's numbers were checked for in this failure."""
-    if failure.kind == "value-mismatch":
+    if failure.kind == VALUE_MISMATCH:
         return ["data"]   # the judge stops at wrong data: gradients were not compared
-    if failure.kind in ("gradient-mismatch", "invalid-result"):
+    if failure.kind in (GRADIENT_MISMATCH, INVALID_RESULT):
         return ["data", "grad"] if failure.backward else ["data"]
     return []
 
@@ -125,7 +126,7 @@ def graph_from_example(text: str) -> dict:
         return {}
     graph = Graph(tuple(leaves), tuple(nodes))
     fields = {c[1] for c in claims}
-    kind = "exception" if raised is not None else "value-mismatch" if "data" in fields else "gradient-mismatch"
+    kind = EXCEPTION if raised is not None else VALUE_MISMATCH if "data" in fields else GRADIENT_MISMATCH
     failure = judge.Failure(kind, "", graph, backward,
                             mismatches=[judge.Mismatch(index[n], f, float(e), _number(g)) for n, f, e, g in claims])
     result = describe(failure)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from harness.core.graph import Graph, build
+from harness.core.kinds import (EXCEPTION, GRADIENT_MISMATCH, IMPORT_ERROR, INVALID_RESULT,
+                                NOT_IMPLEMENTED, RESOURCE_LIMIT, VALUE_MISMATCH)
 
 REL_TOL = 1e-6
 _SHOWN_MISMATCHES = 4
@@ -62,7 +64,7 @@ def close(expected_value: float, actual: float) -> bool:
 def judge(graph: Graph, answer, backward: bool, code: tuple | None = None) -> Failure | None:
     """None when the answer matches the reference, else the first kind of failure."""
     if not isinstance(answer, dict):
-        return Failure("invalid-result", "the worker's answer for a graph is not a record", graph, backward)
+        return Failure(INVALID_RESULT, "the worker's answer for a graph is not a record", graph, backward)
     if "error" in answer:
         return exception_failure(answer["error"], graph, backward, code)
     want = expected(graph, backward)
@@ -70,7 +72,7 @@ def judge(graph: Graph, answer, backward: bool, code: tuple | None = None) -> Fa
     for fld in want:
         column = answer.get(fld)
         if not isinstance(column, list) or len(column) != graph.size:
-            return Failure("invalid-result", f"the worker's answer has no complete list of .{fld} values",
+            return Failure(INVALID_RESULT, f"the worker's answer has no complete list of .{fld} values",
                            graph, backward, code=code)
         for i, (e, a) in enumerate(zip(want[fld], column)):
             if isinstance(a, str):
@@ -82,15 +84,15 @@ def judge(graph: Graph, answer, backward: bool, code: tuple | None = None) -> Fa
     if invalid:
         first = invalid[0]
         name = graph.names()[first.index]
-        return Failure("invalid-result", f"{name}.{first.field} is {first.actual}, not a finite number",
+        return Failure(INVALID_RESULT, f"{name}.{first.field} is {first.actual}, not a finite number",
                        graph, backward, invalid + mismatches, code=code)
     if not mismatches:
         return None
     data = [m for m in mismatches if m.field == "data"]
     if data:
-        return Failure("value-mismatch", "a forward value differs from the reference",
+        return Failure(VALUE_MISMATCH, "a forward value differs from the reference",
                        graph, backward, data, code=code)
-    return Failure("gradient-mismatch", "a gradient differs from the reference",
+    return Failure(GRADIENT_MISMATCH, "a gradient differs from the reference",
                    graph, backward, mismatches, code=code)
 
 
@@ -106,13 +108,13 @@ def exception_failure(error, graph: Graph | None, backward: bool, code: tuple | 
     where = f" ({located(error)})" if located(error) else ""
     text = f"{kind_name}: {message}{where}" if message else f"{kind_name}{where}"
     if kind_name == "MissingEntry":  # the module has no class of that name
-        return Failure("import-error", f"the submission defines no class to grade: {message}; "
+        return Failure(IMPORT_ERROR, f"the submission defines no class to grade: {message}; "
                        "define it at the top level of the file", graph, backward, error=error, code=code)
     if kind_name == "NotImplementedError":
-        return Failure("not-implemented", f"still a stub: {text}", graph, backward, error=error, code=code)
+        return Failure(NOT_IMPLEMENTED, f"still a stub: {text}", graph, backward, error=error, code=code)
     if kind_name == "MemoryError":
-        return Failure("resource-limit", f"ran out of memory: {text}", graph, backward, error=error, code=code)
-    return Failure("exception", f"raised {text}", graph, backward, error=error, code=code)
+        return Failure(RESOURCE_LIMIT, f"ran out of memory: {text}", graph, backward, error=error, code=code)
+    return Failure(EXCEPTION, f"raised {text}", graph, backward, error=error, code=code)
 
 
 def _clean(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from harness.core.results import CheckResult, Diagnosis, ExerciseResult
+from harness.diagnosis.catalogue import MISSING_OPERATION, NUMBER_OPERAND, REFLECTED_OPERAND
 
 
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
@@ -31,8 +32,8 @@ def points(x: float) -> str:
 
 _SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "neg": "neg", "pow": "**",
             "exp": "exp", "tanh": "tanh", "relu": "relu"}
-_WHY = {"passed": "correct", "missing-operation": "missing", "reflected-operand": "fail with a number on the left",
-        "number-operand": "fail with a number on the right",
+_WHY = {"passed": "correct", MISSING_OPERATION: "missing", REFLECTED_OPERAND: "fail with a number on the left",
+        NUMBER_OPERAND: "fail with a number on the right",
         "not-checkable-without-a-working-binary-operation":
             "not checked: no working binary operation to reuse a value with"}
 

@@ -44,6 +44,7 @@ from harness.sandbox import reaper
 from harness.sandbox import workdir
 from harness.core.errors import MicrogradeError
 from harness.core.limits import Limits
+from harness.core.kinds import RESOURCE_LIMIT, TIMEOUT, WORKER_CRASH
 
 _HARNESS_PARENT = str(Path(__file__).resolve().parent.parent.parent)
 _BOOTSTRAP = ("import sys; sys.path.insert(0, {parent!r}); from harness.worker.confine import enter; "
@@ -108,7 +109,7 @@ def _hang(record, request: dict) -> WorkerFailure:
     graphs, index = request.get("graphs"), where.get("graph")
     if isinstance(graphs, list) and isinstance(index, int) and 0 <= index < len(graphs):
         graph = Graph.from_json(graphs[index])
-    return WorkerFailure("timeout", "no answer before the deadline", where, graph,
+    return WorkerFailure(TIMEOUT, "no answer before the deadline", where, graph,
                          bool(request.get("backward", True)))
 
 
@@ -167,19 +168,19 @@ class WorkerProcess:
             answer = protocol.read_frame(self._response_r, deadline)
         except protocol.FrameTimeout:
             self.kill()
-            raise WorkerFailure("timeout", "no answer before the deadline") from None
+            raise WorkerFailure(TIMEOUT, "no answer before the deadline") from None
         except (protocol.ChannelClosed, BrokenPipeError):
             raise self._death() from None
         except protocol.ProtocolError as exc:
             self.kill()
-            raise WorkerFailure("worker-crash", f"the worker's answer was unreadable ({exc})") from None
+            raise WorkerFailure(WORKER_CRASH, f"the worker's answer was unreadable ({exc})") from None
         if isinstance(answer, dict) and "hang" in answer:   # the worker's watchdog: where it hangs
             self.kill()
             raise _hang(answer["hang"], request)
         flooded = self._flooded()
         if flooded:  # raw writes (os.write) hit the cap and failed under the student's code
             self.kill()
-            raise WorkerFailure("resource-limit", flooded)
+            raise WorkerFailure(RESOURCE_LIMIT, flooded)
         return answer
 
     def wait_ready(self, deadline: float) -> None:
@@ -266,29 +267,29 @@ class WorkerProcess:
             code = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             self.kill()
-            return WorkerFailure("worker-crash", "the worker closed its channel and did not exit")
+            return WorkerFailure(WORKER_CRASH, "the worker closed its channel and did not exit")
         self.kill()  # anything it left behind
         if self.plan.prefix and code > 128:  # bwrap exits 128 + n when its child died of signal n
             code = -(code - 128)
         flooded = self._flooded()
         if flooded:
-            return WorkerFailure("resource-limit", flooded)
+            return WorkerFailure(RESOURCE_LIMIT, flooded)
         if code < 0:
             try:
                 sig = signal.Signals(-code)
             except ValueError:
-                return WorkerFailure("worker-crash", f"the worker ended with status {code}")
+                return WorkerFailure(WORKER_CRASH, f"the worker ended with status {code}")
             if sig in (signal.SIGXCPU, signal.SIGKILL):  # we had not killed it: the CPU hard limit
-                return WorkerFailure("resource-limit", f"CPU time limit of {self.limits.cpu_seconds} s exceeded")
+                return WorkerFailure(RESOURCE_LIMIT, f"CPU time limit of {self.limits.cpu_seconds} s exceeded")
             if sig == signal.SIGXFSZ:
-                return WorkerFailure("resource-limit", f"output or file size limit of {self.limits.output_kb} KiB exceeded")
+                return WorkerFailure(RESOURCE_LIMIT, f"output or file size limit of {self.limits.output_kb} KiB exceeded")
             if sig == signal.SIGSEGV:
-                return WorkerFailure("worker-crash", "the interpreter crashed (SIGSEGV); deep recursion is the usual cause")
-            return WorkerFailure("worker-crash", f"the worker was killed by {sig.name}")
+                return WorkerFailure(WORKER_CRASH, "the interpreter crashed (SIGSEGV); deep recursion is the usual cause")
+            return WorkerFailure(WORKER_CRASH, f"the worker was killed by {sig.name}")
         tail = self.output("stderr", 4000).strip().splitlines()[-1:] or [""]
         if "MemoryError" in tail[0]:
-            return WorkerFailure("resource-limit", f"memory limit of {self.limits.memory_mb} MiB exceeded")
-        return WorkerFailure("worker-crash", f"the submission ended the worker (exit status {code})")
+            return WorkerFailure(RESOURCE_LIMIT, f"memory limit of {self.limits.memory_mb} MiB exceeded")
+        return WorkerFailure(WORKER_CRASH, f"the submission ended the worker (exit status {code})")
 
 
 _chosen: dict = {}   # MICROGRADE_SANDBOX -> layer, probed once (forked processes inherit it)
