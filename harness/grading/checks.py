@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import zlib
+from typing import Callable
 
 from harness.graphs import judge
 from harness.graphs.judge import CheckOutcome
@@ -31,13 +32,24 @@ class Asker:
         self.methods: dict = {}   # where the student's methods are, when asked to locate
         self.facts: dict = {}     # behaviour of the class itself, when asked to locate
 
-    def ask(self, graph_list: list, backward: bool, locate: bool = False) -> list:
+    def ask(self, graph_list: list, backward: bool, locate: bool = False,
+            meanwhile: Callable[[], object] | None = None) -> list:
+        """The worker's answer for each graph; ``meanwhile`` runs while the worker works."""
         timeout = self.deadline - time.monotonic()
         if timeout <= 0:
             raise WorkerFailure(TIMEOUT, "the check's time limit ran out")
+
+        def reference_numbers():   # while the worker builds the same graphs (judge caches them)
+            try:
+                for g in graph_list:
+                    judge.expected(g, backward)
+            except Exception:   # noqa: BLE001 - raised again where the graph is judged
+                pass
+            if meanwhile is not None:
+                meanwhile()
         answer = self.worker.call({"op": "graphs", "entry": self.entry, "backward": backward,
                                    "locate": locate, "graphs": [g.to_json() for g in graph_list]},
-                                  timeout)
+                                  timeout, reference_numbers)
         if not isinstance(answer, dict):
             raise WorkerFailure(WORKER_CRASH, "the worker's answer is not a record")
         if isinstance(answer.get("forbidden"), list):
@@ -97,8 +109,8 @@ def _run_generated(check: Check, rubric: Rubric, asker: Asker, seed: int,
                       max_leaves=max(1, min(check.max_leaves, len(failed.leaves))),
                       max_nodes=max(1, len(failed.nodes)))
 
-    def evaluate(batch):
-        answers = asker.ask(batch, check.backward)
+    def evaluate(batch, meanwhile=None):
+        answers = asker.ask(batch, check.backward, meanwhile=meanwhile)
         for g, a in zip(batch, answers):
             failure = judge.judge(g, a, check.backward)
             if failure is not None:

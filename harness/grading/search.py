@@ -33,7 +33,7 @@ class SearchResult:
 
 
 def search(draw_batch: Callable[[random.Random, int], list], single_strategy,
-           evaluate: Callable[[list], Failure | None], *, seed: int, graphs: int,
+           evaluate: Callable[..., Failure | None], *, seed: int, graphs: int,
            deadline: float, batch_size: int = 50) -> SearchResult:
     """Judge batches until ``graphs`` graphs passed or one failed; then shrink it.
 
@@ -41,14 +41,24 @@ def search(draw_batch: Callable[[random.Random, int], list], single_strategy,
     Hypothesis strategy for graphs no larger than the failing ``g``: a failure
     is common once one has been seen, so Hypothesis finds one quickly and
     shrinks it. When it does not, the batch's failing graph is reported as found.
-    ``evaluate`` may raise (a ``WorkerFailure``, say): the exception propagates.
+    ``evaluate(batch, meanwhile)`` runs ``meanwhile`` while the worker works
+    (the next batch is drawn then: the same graphs, in the same order, as
+    drawing it afterwards). It may raise (a ``WorkerFailure``, say): the
+    exception propagates.
     """
     rng = random.Random(seed)
     found = SearchResult(None, 0)
+    ahead: list = []   # the next batch, drawn while the worker runs this one
+
+    def draw_ahead() -> None:
+        left = graphs - found.graphs_checked
+        if left > 0:
+            ahead.append(draw_batch(rng, min(batch_size, left)))
+
     while found.graphs_checked < graphs and time.monotonic() <= deadline:
-        batch = draw_batch(rng, min(batch_size, graphs - found.graphs_checked))
+        batch = ahead.pop() if ahead else draw_batch(rng, min(batch_size, graphs - found.graphs_checked))
         found.graphs_checked += len(batch)
-        found.failure = evaluate(batch)
+        found.failure = evaluate(batch, draw_ahead)
         if found.failure is not None:
             break
     if found.failure is None:

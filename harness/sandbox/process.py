@@ -36,6 +36,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from harness.core import protocol
 from harness.core.graph import Graph
@@ -158,13 +159,19 @@ class WorkerProcess:
             os.close(request_r)
             os.close(response_w)
 
-    def call(self, request: dict, timeout: float) -> dict:
-        """Send one request and wait for its answer, at most ``timeout`` seconds."""
+    def call(self, request: dict, timeout: float, meanwhile: Callable[[], object] | None = None) -> dict:
+        """Send one request and wait for its answer, at most ``timeout`` seconds.
+
+        ``meanwhile`` runs once the request is sent, before the answer is read:
+        the grader's own work on the request (the reference's numbers) overlaps
+        the worker's, on another core."""
         deadline = time.monotonic() + timeout
         try:
             self.wait_ready(deadline)
             watchdog = max(0.05, deadline - time.monotonic() - min(_HANG_MARGIN, timeout / 10))
             self._write(protocol.encode(dict(request, watchdog=round(watchdog, 3))), deadline)
+            if meanwhile is not None:
+                meanwhile()
             answer = protocol.read_frame(self._response_r, deadline)
         except protocol.FrameTimeout:
             self.kill()

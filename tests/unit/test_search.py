@@ -52,7 +52,9 @@ def run_search(check, failing_answer, seed):
                       max_leaves=max(1, min(check.max_leaves, len(failed.leaves))),
                       max_nodes=max(1, len(failed.nodes)))
 
-    def evaluate(batch):
+    def evaluate(batch, meanwhile=None):
+        if meanwhile is not None:   # what the worker's wait is used for
+            meanwhile()
         for graph in batch:
             failure = judge.judge(graph, failing_answer(graph), check.backward)
             if failure is not None:
@@ -114,3 +116,25 @@ def test_a_passing_run_does_not_import_hypothesis(tmp_path):
     run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
                          cwd=tmp_path)
     assert run.stdout.strip().splitlines()[-1] == "False 0", run.stdout[-2000:] + run.stderr[-2000:]
+
+
+def test_the_next_batch_drawn_while_the_worker_runs_is_the_batch_drawn_after():
+    """The search draws batch k+1 while the worker builds batch k: the same graphs either way."""
+    check = check_of("04_engine", "reuse")
+    seen = {True: [], False: []}
+
+    def draw(rng, n):
+        return random_graphs(rng, n, check.ops, shape=check.shape, max_leaves=check.max_leaves,
+                             max_nodes=check.max_nodes)
+
+    for ahead in (True, False):
+        def evaluate(batch, meanwhile=None, ahead=ahead):
+            if ahead and meanwhile is not None:
+                meanwhile()
+            seen[ahead].append(list(batch))
+            return None
+        result = search(draw, None, evaluate, seed=5, graphs=230, deadline=time.monotonic() + 60,
+                        batch_size=BATCH)
+        assert result.graphs_checked == 230
+    assert seen[True] == seen[False]
+    assert [len(b) for b in seen[True]] == [50, 50, 50, 50, 30]
