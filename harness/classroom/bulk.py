@@ -43,7 +43,7 @@ from harness.grading.run import Options
 from harness.render._shared import points
 from harness.render.pictures import safe_name
 from harness.core.results import Report
-from harness.diagnosis.catalogue import WORKER_CRASH
+from harness.core.kinds import WORKER_CRASH
 
 EXIT_OK, EXIT_USAGE, EXIT_GRADER = ExitCode.FULL_MARKS, ExitCode.USAGE, ExitCode.GRADER_FAULT
 EXIT_INTERRUPTED = ExitCode.INTERRUPTED

@@ -35,7 +35,7 @@ from harness.core.results import CheckResult, Diagnosis, ExerciseResult
 from harness.grading.exercise import Target, target_for
 from harness.grading.rubric import Rubric
 from harness.grading.run import Options, grade_exercise
-from harness.diagnosis.catalogue import IMPORT_ERROR
+from harness.core.kinds import IMPORT_ERROR
 
 __all__ = ["MAX_BYTES", "MAX_MEMBERS", "Unreadable", "extract_zip", "find_submissions", "student_name",
            "content_hash", "submission_targets", "grade_submission", "read_and_grade", "unreadable"]

@@ -18,7 +18,7 @@ from harness.graphs.decode import random_graphs
 from harness.core.named_graphs import NAMED_GRAPHS, chain, fan_out
 from harness.grading.rubric import Check, Rubric
 from harness.sandbox.process import WorkerFailure, WorkerProcess
-from harness.diagnosis.catalogue import TIMEOUT, WORKER_CRASH
+from harness.core.kinds import TIMEOUT, WORKER_CRASH
 
 BATCH = 50
 

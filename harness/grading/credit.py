@@ -28,7 +28,7 @@ from harness.diagnosis.pinning import family_of, shared_helper_lines, shows_forw
 from harness.graphs import example_graph, judge
 from harness.grading import checks
 from harness.sandbox.process import WorkerFailure
-from harness.diagnosis.catalogue import EXCEPTION, TIMEOUT
+from harness.core.kinds import EXCEPTION, TIMEOUT
 
 PASSED = "passed"
 CREDITED_KINDS = ("generated", "fixed", "chain", "fan-out")

@@ -20,8 +20,7 @@ from harness.graphs.judge import CheckOutcome
 from harness.diagnosis import nn_models
 from harness.core import nn_scenarios
 from harness.sandbox.process import WorkerFailure
-from harness.diagnosis.catalogue import (GRADIENT_MISMATCH, INVALID_RESULT, TIMEOUT, VALUE_MISMATCH,
-                                         WORKER_CRASH)
+from harness.core.kinds import GRADIENT_MISMATCH, INVALID_RESULT, TIMEOUT, VALUE_MISMATCH, WORKER_CRASH
 
 # The lecture's dataset and network.
 XS = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]

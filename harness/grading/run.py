@@ -24,7 +24,7 @@ from harness.grading.exercise import Target, load_plan
 from harness.sandbox.layers import SandboxUnavailable
 from harness.core.results import CheckResult, ExerciseResult
 from harness.sandbox.process import WorkerFailure, WorkerProcess, current_layer
-from harness.diagnosis.catalogue import EXCEPTION, FORBIDDEN_IMPORT, IMPORT_ERROR, TIMEOUT
+from harness.core.kinds import EXCEPTION, FORBIDDEN_IMPORT, IMPORT_ERROR, TIMEOUT
 
 
 @dataclass(frozen=True)
