@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
 CORPUS = TESTS / "corpus"      # engines and notebooks, named after what they show
 HOSTILE = TESTS / "hostile"    # submissions that attack the grader
+REFERENCE = REPO / "reference" / "engine.py"   # the trusted engine, a correct submission
 EXERCISES = ("01_forward", "02_backward", "03_reuse", "04_engine")   # the engine (value.py only)
 ALL_EXERCISES = EXERCISES + ("05_nn",)                                 # and the net on it (nn.py too)
 # Wall-clock cap for one ``grade`` run in a test: far above the rubrics' own
@@ -79,6 +80,13 @@ def run_grade(*args, cwd: Path) -> GradeRun:
                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=GRADE_TIMEOUT)
     return GradeRun(tuple(str(a) for a in args), proc.returncode, proc.stdout, proc.stderr)
+
+
+def overwrite_in_add() -> str:
+    """The classic bug, in ``+`` only: its ``_backward`` assigns (``=``) where it must add (``+=``)."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    return text.replace("self.grad += out.grad", "self.grad = out.grad", 1) \
+               .replace("other.grad += out.grad", "other.grad = out.grad", 1)
 
 
 def make_exercise(folder: Path, exercise: str, source: Path | str | None) -> Path:

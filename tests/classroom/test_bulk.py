@@ -29,20 +29,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import REPO, grade_command, run_grade
+from support import HOSTILE, REFERENCE, REPO, grade_command, overwrite_in_add, run_grade
 from harness.classroom.submissions import MAX_BYTES, MAX_MEMBERS, Unreadable, extract_zip
 
 pytestmark = pytest.mark.slow   # see the slow marker in pyproject.toml
-
-REFERENCE = REPO / "reference" / "engine.py"
-HOSTILE = REPO / "tests" / "hostile"
-
-
-def overwrite_in_add() -> str:
-    """The classic bug, in ``+`` only: its ``_backward`` assigns (``=``) where it must add (``+=``)."""
-    text = REFERENCE.read_text(encoding="utf-8")
-    return text.replace("self.grad += out.grad", "self.grad = out.grad", 1) \
-               .replace("other.grad += out.grad", "other.grad = out.grad", 1)
 
 
 def make_class(root: Path) -> Path:

@@ -25,20 +25,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import REPO, make_exercise, run_grade
+from support import REFERENCE, make_exercise, overwrite_in_add, run_grade
 from platform_shapes import reporter, strict_json, validate_github, validate_gradescope
 
 pytestmark = pytest.mark.slow   # see the slow marker in pyproject.toml
 
-REFERENCE = REPO / "reference" / "engine.py"
 SETUP_TIMEOUT = 300
-
-
-def overwrite_in_add() -> str:
-    """The classic bug, in ``+`` only: its ``_backward`` assigns (``=``) where it must add (``+=``)."""
-    text = REFERENCE.read_text(encoding="utf-8")
-    return text.replace("self.grad += out.grad", "self.grad = out.grad", 1) \
-               .replace("other.grad += out.grad", "other.grad = out.grad", 1)
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +40,16 @@ def gradescope(tmp_path_factory) -> Path:
     run = run_grade("init", "gradescope", "--exercise", "04_engine", "--dir", work / "bundle", "--zip", cwd=work)
     assert run.returncode == 0, run.stderr
     root = work / "autograder"
-    with zipfile.ZipFile(work / "bundle.zip") as z:
+    names = _built_like_gradescope(work / "bundle.zip", root)
+    assert {"setup.sh", "run_autograder"} <= set(names) and all("/" not in n for n in names)
+    return root
+
+
+def _built_like_gradescope(bundle: Path, root: Path) -> list:
+    """What Gradescope's image build does with the bundle: unzip into ``root/source``, run
+    setup.sh, put run_autograder at the root. Returns the bundle's member names."""
+    with zipfile.ZipFile(bundle) as z:
         names = z.namelist()
-        assert {"setup.sh", "run_autograder"} <= set(names) and all("/" not in n for n in names)
         z.extractall(root / "source")
     for name in ("setup.sh", "run_autograder"):   # zipfile drops the mode; Gradescope keeps it
         (root / "source" / name).chmod(0o755)
@@ -59,7 +58,7 @@ def gradescope(tmp_path_factory) -> Path:
                           text=True, timeout=SETUP_TIMEOUT)
     assert done.returncode == 0, done.stdout + done.stderr
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
-    return root
+    return names
 
 
 def _preinstalled_dependencies(venv: Path) -> None:
@@ -239,16 +238,8 @@ def test_a_plain_install_builds_a_bundle_that_grades_offline(gradescope, tmp_pat
                           cwd=work, env=_env(tmp_path), capture_output=True, text=True, timeout=SETUP_TIMEOUT)
     assert made.returncode == 0, made.stderr
     root = tmp_path / "autograder"
-    with zipfile.ZipFile(work / "gradescope-autograder.zip") as z:
-        assert any(n.endswith(".whl") for n in z.namelist())
-        z.extractall(root / "source")
-    for name in ("setup.sh", "run_autograder"):
-        (root / "source" / name).chmod(0o755)
-    _preinstalled_dependencies(root / "micrograde-venv")
-    done = subprocess.run(["bash", str(root / "source" / "setup.sh")], env=_env(root), capture_output=True,
-                          text=True, timeout=SETUP_TIMEOUT)
-    assert done.returncode == 0, done.stdout + done.stderr
-    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    names = _built_like_gradescope(work / "gradescope-autograder.zip", root)
+    assert any(n.endswith(".whl") for n in names)
     doc = run_autograder(root, {"value.py": REFERENCE.read_text(encoding="utf-8")})
     assert doc["score"] == 10 and all(t["status"] == "passed" for t in doc["tests"])
     doc = run_autograder(root, {"value.py": overwrite_in_add()})

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from support import ALL_EXERCISES, CORPUS, EXERCISES, REPO, make_exercise, run_grade
+from support import ALL_EXERCISES, CORPUS, REPO, make_exercise, run_grade
 
 
 @pytest.fixture(scope="module")

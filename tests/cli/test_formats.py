@@ -1,20 +1,8 @@
 """Every output format against its platform's published shape, not only against itself.
 
-The validators (``platform_shapes.py``) are written from the platforms' own documents and code:
-
-* Gradescope: gradescope/autograder_samples ``docs/specs.md`` (keys, types,
-  allowed values of ``status``, ``output_format`` and ``visibility``).
-* GitHub Classroom: classroom-resources/autograding-grading-reporter
-  (``src/main.js`` decodes ``<ID>_RESULTS`` from base64 JSON;
-  ``src/notify-classroom.js`` sends "Points X/Y", X the sum of every test's
-  ``score``, Y the sum of the runners' ``max_score``, runners with a falsy
-  ``max_score`` skipped; the job fails when a runner's status is fail/error),
-  and the command grader's result shape.
-* JUnit: Jenkins xunit's ``junit-10.xsd`` (which elements may hold which, and
-  which attributes exist) plus Ant's formatter's required attributes
-  (testsuite name/tests/failures/errors/time; testcase name/classname/time;
-  failure message/type), which the stricter readers demand.
-
+The validators are in ``platform_shapes.py``, written from the platforms' own
+documents and code (its docstring names them: Gradescope's spec, GitHub
+Classroom's grading reporter, JUnit's schema as Jenkins and Ant read it).
 Reports come from the real ``grade`` command on real engines.
 """
 from __future__ import annotations
@@ -31,19 +19,11 @@ import pytest
 
 from platform_shapes import (reporter, strict_json, validate_github, validate_gradescope,
                              validate_junit)
-from support import REPO, make_exercise, run_grade
+from support import REFERENCE, make_exercise, overwrite_in_add, run_grade
 from harness.render import RENDERERS
 from harness.core.results import CheckResult, Diagnosis, ExerciseResult, Report
 
-REFERENCE = REPO / "reference" / "engine.py"
 NASTY = "bad \x00\x07\x1b[31m <b>&amp;</b> ]]> | `x` *y* \ud800 end"
-
-
-def overwrite_in_add() -> str:
-    """The classic bug, in ``+`` only: its ``_backward`` assigns (``=``) where it must add (``+=``)."""
-    text = REFERENCE.read_text(encoding="utf-8")
-    return text.replace("self.grad += out.grad", "self.grad = out.grad", 1) \
-               .replace("other.grad += out.grad", "other.grad = out.grad", 1)
 
 
 @pytest.fixture(scope="module")

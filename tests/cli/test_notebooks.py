@@ -13,9 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from support import CORPUS, REPO, checks_by_exercise, make_exercise, run_grade
+from support import CORPUS, REFERENCE, checks_by_exercise, make_exercise, run_grade
 
-REFERENCE = REPO / "reference" / "engine.py"
 BUGGY = CORPUS / "buggy"
 EXAMPLES = "40"
 

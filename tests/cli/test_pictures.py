@@ -15,18 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from support import REPO, make_exercise, run_grade
+from support import make_exercise, overwrite_in_add, run_grade
 from harness.render import pictures
 
-REFERENCE = REPO / "reference" / "engine.py"
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def overwrite_in_add() -> str:
-    """The classic bug, in ``+`` only: its ``_backward`` assigns (``=``) where it must add (``+=``)."""
-    text = REFERENCE.read_text(encoding="utf-8")
-    return text.replace("self.grad += out.grad", "self.grad = out.grad", 1) \
-               .replace("other.grad += out.grad", "other.grad = out.grad", 1)
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None or importlib.util.find_spec("graphviz") is None,
                                reason="needs Graphviz: its dot program and the graphviz package (micrograde[pictures])")
 

@@ -15,18 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from support import EXERCISES, REPO, make_exercise, make_exercises
+from support import EXERCISES, HOSTILE, REFERENCE, REPO, make_exercise, make_exercises, overwrite_in_add
 
-REFERENCE = REPO / "reference" / "engine.py"
-HOSTILE = REPO / "tests" / "hostile"
 TIMEOUT = 300
-
-
-def overwrite_in_add() -> str:
-    """The classic bug, in ``+`` only: its ``_backward`` assigns (``=``) where it must add (``+=``)."""
-    text = REFERENCE.read_text(encoding="utf-8")
-    return text.replace("self.grad += out.grad", "self.grad = out.grad", 1) \
-               .replace("other.grad += out.grad", "other.grad = out.grad", 1)
 
 
 def pytest_run(*args, cwd: Path) -> subprocess.CompletedProcess:
