@@ -17,7 +17,8 @@ from harness.diagnosis import catalogue
 from harness.diagnosis.catalogue import GENERIC_TITLES
 from harness.graphs import judge
 from harness.diagnosis import matching
-from harness.diagnosis.outcomes import ORDER_DEPENDENT, ORDERS, Findings, model_outcome, student_outcome
+from harness.diagnosis.outcomes import (ORDER_DEPENDENT, ORDERS, Findings, model_outcome, model_outcomes,
+                                        student_outcome)
 from harness.diagnosis import rules
 from harness.diagnosis.models import Defect, Style, model_class
 from harness.core import ops
@@ -258,8 +259,7 @@ def _relevant_to_seen(findings: Findings, failure: judge.Failure, probes, outcom
         return []
 
     def gives(defects) -> bool:
-        for flip in range(ORDERS):
-            predicted = model_outcome(findings.verdicts.model(defects, flip), failure.graph, True)
+        for predicted in model_outcomes(findings.verdicts.model(defects), failure.graph, ORDERS):
             if predicted.error:
                 continue
             column = {"data": predicted.data, "grad": predicted.grad}

@@ -163,8 +163,8 @@ def model_class(model: Model, flip: int = 0) -> type:
         def __rtruediv__(self, other):   # the lecture's other * self**-1, or other / self
             return lecture("rdiv", self, other) if "div" in derived else lift(other) / self
 
-        def backward(self):
-            _backward_pass(self, defects, flip)
+        def backward(self, order=None):   # ``order``: the diagnosis re-runs one graph in another
+            _backward_pass(self, defects, flip if order is None else order)
 
         def __repr__(self):
             return f"Value(data={self.data}, grad={self.grad})"

@@ -74,18 +74,58 @@ def student_outcome(answer, graph: Graph) -> Outcome | None:
 
 
 def model_outcome(value_class, graph: Graph, backward: bool) -> Outcome:
+    return next(model_outcomes(value_class, graph, 1 if backward else 0))
+
+
+def model_outcomes(value_class, graph: Graph, orders: int):
+    """The model's outcome in each of its first ``orders`` orders (0: forward only).
+
+    The graph is built once: the order only decides how ``backward()`` walks
+    it, so each further order resets the gradients and walks again. Building
+    is most of a model's cost, and an order-dependent defect is tried in eight.
+    """
     at = [0]
     try:
         values = build(graph, value_class, at)
     except Exception:
-        return Outcome(error=(at[0], "build"))
-    if backward and graph.nodes:
+        error = Outcome(error=(at[0], "build"))
+        for _ in range(max(1, orders)):
+            yield error
+        return
+    if not orders or not graph.nodes:
+        outcome = Outcome(data=tuple(float(v.data) for v in values),
+                          grad=tuple(float(v.grad) for v in values) if orders else ())
+        for _ in range(max(1, orders)):
+            yield outcome
+        return
+    nodes = _reachable(values)
+    data = None
+    for order in range(orders):
+        if order:
+            for v in nodes:
+                v.grad = 0.0
         try:
-            values[-1].backward()
+            values[-1].backward(order)
         except Exception:
-            return Outcome(error=(graph.output, "backward"))
-    return Outcome(data=tuple(float(v.data) for v in values),
-                   grad=tuple(float(v.grad) for v in values) if backward else ())
+            yield Outcome(error=(graph.output, "backward"))
+            continue
+        if data is None:
+            data = tuple(float(v.data) for v in values)
+        yield Outcome(data=data, grad=tuple(float(v.grad) for v in values))
+
+
+def _reachable(values: list) -> list:
+    """Every value a backward pass from the output can touch: the graph's, and the ones the
+    model made inside an operation (``a - b`` as ``a + (-b)`` makes ``-b`` and a ``-1``)."""
+    seen = {id(v): v for v in values}
+    stack, walked = [values[-1]], {id(values[-1])}
+    while stack:
+        for child in stack.pop()._prev:
+            if id(child) not in walked:
+                walked.add(id(child))
+                seen[id(child)] = child
+                stack.append(child)
+    return list(seen.values())
 
 
 # (model, graph, the student's outcome) -> verdict, for one grading process.
@@ -119,12 +159,11 @@ class Verdicts:
         self.classes: dict = {}
         self._families: dict = {}   # graph -> the families its nodes call, under this style
 
-    def model(self, defects: frozenset, flip: int = 0) -> type:
-        """The model's Value class in order ``flip`` (cached: classes are built once)."""
-        key = (defects, flip)
-        if key not in self.classes:
-            self.classes[key] = model_class(self.style.model(defects), flip)
-        return self.classes[key]
+    def model(self, defects: frozenset) -> type:
+        """The model's Value class (cached: classes are built once)."""
+        if defects not in self.classes:
+            self.classes[defects] = model_class(self.style.model(defects))
+        return self.classes[defects]
 
     def __call__(self, defects: frozenset, graph: Graph, outcome: Outcome):
         """True: it gives them; False: it cannot, in any order; None: it depends on the order.
@@ -132,9 +171,9 @@ class Verdicts:
         Remembered for the whole grading process: the search asks the same
         question many times (each candidate's score, the first diagnosis and
         every credit re-run's over the same probes). The answer does not depend
-        on what was built before: a model class's creation counter only decides
-        which of the eight orders is tried first, and the verdict is over all
-        eight.
+        on what was built before: a node's inputs are walked reversed or not by
+        its creation index mod 3, and the eight orders are every choice over
+        those three classes, whatever index the class's counter had reached.
         """
         defects = self._acting_on(defects, graph)
         key = (self.style.model(defects), graph, outcome)
@@ -161,8 +200,8 @@ class Verdicts:
     def _judge(self, defects: frozenset, graph: Graph, outcome: Outcome):
         predicted = []
         orders = ORDERS if any(d.id in ORDER_DEPENDENT for d in defects) else 1
-        for flip in range(orders):
-            predicted.append(model_outcome(self.model(defects, flip), graph, True))
-            if outcome.matches(predicted[-1]):
+        for model in model_outcomes(self.model(defects), graph, orders):
+            predicted.append(model)
+            if outcome.matches(model):
                 return True
         return False if all(p.matches(predicted[0]) for p in predicted) else None
