@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -145,7 +146,7 @@ def prepared(path: Path, rubric: Rubric) -> Iterator[Prepared]:
     temp = Path(tempfile.mkdtemp(prefix="micrograde-submission-"))
     try:
         if path.is_dir():
-            yield _as_folder(path, rubric, path.name, temp, [])
+            yield _as_folder(path, rubric, path.name, temp / "renamed", [])
             return
         kind = file_kind(path)
         if kind in ("zip", "tar"):
@@ -188,11 +189,18 @@ def _as_folder(folder: Path, rubric: Rubric, shown: str, spare: Path, warnings: 
     if alike is not None:
         shutil.copytree(alike, spare, symlinks=True, ignore=shutil.ignore_patterns(*_SKIP))
         for wanted in rubric.files:
-            for p in sorted(spare.iterdir()):
-                if p.name != wanted and _alike(p.name, wanted) and not (spare / wanted).exists():
-                    p.rename(spare / wanted)
-                    warnings = warnings + [f"{(alike / p.name).relative_to(folder).as_posix()} in {shown} "
-                                           f"graded as {wanted}: name your file {wanted}"]
+            copies = {p: _copy_number(p.name, wanted) for p in sorted(spare.iterdir()) if p.is_file()}
+            copies = {p: n for p, n in copies.items() if n is not None}
+            if not copies or (spare / wanted).exists():
+                continue
+            # Several copies: the highest number is the last one downloaded or resubmitted.
+            latest = max(copies, key=lambda p: (copies[p], p.name))
+            shown_name = (alike / latest.name).relative_to(folder).as_posix()
+            others = "" if len(copies) == 1 else \
+                f" (the latest of {', '.join(p.name for p in sorted(copies, key=lambda p: (copies[p], p.name)))})"
+            latest.rename(spare / wanted)
+            warnings = warnings + [f"{shown_name} in {shown} graded as {wanted}{others}: "
+                                   f"name your file {wanted}" + (" and submit it once" if others else "")]
         return Prepared(spare, warnings)
     files = sorted(p.relative_to(folder).as_posix() for p in _files(folder) if p.is_file())
     listing = ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
@@ -217,9 +225,25 @@ def _look_alike_folder(folder: Path, rubric: Rubric) -> Path | None:
 
 
 def _alike(name: str, wanted: str) -> bool:
-    """``Value.PY``, ``value.py.txt`` for ``value.py``: what browsers, phones and LMSs make of a name."""
+    """``Value.PY``, ``value.py.txt``, ``Value (1).py``, ``value-2.py`` for ``value.py``."""
+    return _copy_number(name, wanted) is not None
+
+
+def _copy_number(name: str, wanted: str) -> int | None:
+    """Which copy of ``wanted`` the name is (0 for the first), or None when it is another file.
+
+    Browsers and Moodle save a second download as ``Value (1).py``, Canvas renames a
+    resubmission ``value-1.py``, phones add ``.txt``: each is the same file to a learner."""
     lower = name.lower()
-    return lower in (wanted.lower(), wanted.lower() + ".txt")
+    if lower.endswith(".txt") and not wanted.lower().endswith(".txt"):
+        lower = lower[:-4]
+    stem, dot, suffix = wanted.lower().rpartition(".")
+    if not dot:
+        stem, suffix = suffix, ""
+    copy = re.fullmatch(re.escape(stem) + r"(?: ?\((\d+)\)|-(\d+))?" + re.escape(dot + suffix), lower)
+    if copy is None:
+        return None
+    return int(copy.group(1) or copy.group(2) or 0)
 
 
 def _folders(folder: Path) -> list:

@@ -284,6 +284,7 @@ def test_names_in_any_script_and_look_alike_names_keep_their_own_rows(tmp_path):
 
 # -- an LMS-shaped download: every entry a row ------------------------------------------
 CORRECT = REPO / "tests" / "corpus" / "correct"
+BUGGY = REPO / "tests" / "corpus" / "buggy"
 
 
 def notebook(source: str) -> str:
@@ -294,7 +295,8 @@ def notebook(source: str) -> str:
 
 
 def make_lms_folder(root: Path) -> Path:
-    """The ten entries of issue 13's download: eight correct engines in eight shapes, two that cannot be read."""
+    """Issue 13's download and the names browsers and LMSs give copies: ten correct engines in
+    ten shapes, two entries that cannot be read."""
     subs = root / "lms"
     subs.mkdir(parents=True)
     (subs / "alice").mkdir()
@@ -320,6 +322,11 @@ def make_lms_folder(root: Path) -> Path:
     (subs / "ivan.zip").write_bytes(b"PK\x03\x04 this is not really a zip, the upload was cut short")
     (subs / "judy" / "hw4").mkdir(parents=True)
     shutil.copy(CORRECT / "dataclass_value.py", subs / "judy" / "hw4" / "value.py")
+    (subs / "kate").mkdir()   # a browser's second download of the file
+    shutil.copy(CORRECT / "lecture_tanh_exp.py", subs / "kate" / "Value (1).py")
+    (subs / "liam").mkdir()   # Canvas keeps both files of a resubmission: value-2.py is the later one
+    shutil.copy(BUGGY / "assign_grad.py", subs / "liam" / "value-1.py")
+    shutil.copy(CORRECT / "children_dict.py", subs / "liam" / "value-2.py")
     return subs
 
 
@@ -329,7 +336,7 @@ def test_an_lms_download_gives_every_entry_a_row_and_every_correct_engine_full_m
     run = run_grade("--bulk", subs, "--exercise", "04_engine", "--jobs", "2", "--output-dir", out, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     r = rows(out)
-    correct = {"alice", "bob", "carol", "dave", "erin", "frank", "Grace", "judy"}
+    correct = {"alice", "bob", "carol", "dave", "erin", "frank", "Grace", "judy", "kate", "liam"}
     assert set(r) == correct | {"heidi", "ivan"}
     assert {p.stem for p in out.glob("*.json")} == set(r) == {p.stem for p in out.glob("*.html")} - {"report"}
     for student in correct:
@@ -337,11 +344,14 @@ def test_an_lms_download_gives_every_entry_a_row_and_every_correct_engine_full_m
     assert r["heidi"]["score"] == "0" and r["heidi"]["status"] == "unreadable"
     assert r["heidi"]["reason"].startswith("empty folder")
     assert r["ivan"]["score"] == "0" and r["ivan"]["reason"].startswith("corrupt zip:")
-    assert "10 submissions: 8 graded, 2 zero with a reason" in run.stdout and "0 grader errors" in run.stdout
+    assert "12 submissions: 10 graded, 2 zero with a reason" in run.stdout and "0 grader errors" in run.stdout
     # what was renamed or skipped is said, in the student's own report
     warnings = {s: json.loads((out / f"{s}.json").read_text())["exercises"][0]["warnings"] for s in correct}
     assert any("frank.py.txt graded as value.py" in w for w in warnings["frank"])
     assert any("Grace.PY graded as value.py" in w for w in warnings["Grace"])
+    assert any("Value (1).py in kate graded as value.py" in w for w in warnings["kate"]), warnings["kate"]
+    assert any("value-2.py in liam graded as value.py (the latest of value-1.py, value-2.py)" in w
+               for w in warnings["liam"]), warnings["liam"]
     assert any("passwd.py (a link" in w for w in warnings["erin"])
     assert any("../outside.py (outside" in w for w in warnings["erin"])
     assert not (tmp_path / "outside.py").exists() and not (subs / "outside.py").exists()
