@@ -189,16 +189,15 @@ def _as_folder(folder: Path, rubric: Rubric, shown: str, spare: Path, warnings: 
     if alike is not None:
         shutil.copytree(alike, spare, symlinks=True, ignore=shutil.ignore_patterns(*_SKIP))
         for wanted in rubric.files:
-            copies = {p: _copy_number(p.name, wanted) for p in sorted(spare.iterdir()) if p.is_file()}
-            copies = {p: n for p, n in copies.items() if n is not None}
-            if not copies or (spare / wanted).exists():
+            numbered = sorted((n, p.name) for p in spare.iterdir()
+                              if p.is_file() and (n := _copy_number(p.name, wanted)) is not None)
+            if not numbered or (spare / wanted).exists():
                 continue
             # Several copies: the highest number is the last one downloaded or resubmitted.
-            latest = max(copies, key=lambda p: (copies[p], p.name))
-            shown_name = (alike / latest.name).relative_to(folder).as_posix()
-            others = "" if len(copies) == 1 else \
-                f" (the latest of {', '.join(p.name for p in sorted(copies, key=lambda p: (copies[p], p.name)))})"
-            latest.rename(spare / wanted)
+            latest = numbered[-1][1]
+            shown_name = (alike / latest).relative_to(folder).as_posix()
+            others = "" if len(numbered) == 1 else f" (the latest of {', '.join(name for _, name in numbered)})"
+            (spare / latest).rename(spare / wanted)
             warnings = warnings + [f"{shown_name} in {shown} graded as {wanted}{others}: "
                                    f"name your file {wanted}" + (" and submit it once" if others else "")]
         return Prepared(spare, warnings)
@@ -237,10 +236,8 @@ def _copy_number(name: str, wanted: str) -> int | None:
     lower = name.lower()
     if lower.endswith(".txt") and not wanted.lower().endswith(".txt"):
         lower = lower[:-4]
-    stem, dot, suffix = wanted.lower().rpartition(".")
-    if not dot:
-        stem, suffix = suffix, ""
-    copy = re.fullmatch(re.escape(stem) + r"(?: ?\((\d+)\)|-(\d+))?" + re.escape(dot + suffix), lower)
+    want = Path(wanted.lower())
+    copy = re.fullmatch(re.escape(want.stem) + r"(?: ?\((\d+)\)|-(\d+))?" + re.escape(want.suffix), lower)
     if copy is None:
         return None
     return int(copy.group(1) or copy.group(2) or 0)
