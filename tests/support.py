@@ -89,18 +89,42 @@ def overwrite_in_add() -> str:
                .replace("other.grad += out.grad", "other.grad = out.grad", 1)
 
 
-def make_exercise(folder: Path, exercise: str, source: Path | str | None) -> Path:
+def make_exercise(folder: Path, exercise: str, source: Path | str | None, limits: dict | None = None) -> Path:
     """An exercise folder anywhere: ``value.py`` (a copy of ``source``, or text) and the marker.
 
-    ``source=None`` leaves ``value.py`` out (a missing submission).
+    ``source=None`` leaves ``value.py`` out (a missing submission). ``limits``
+    makes the marker a course rubric: the built-in one with those limits.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "micrograde.yaml").write_text(f"exercise: {exercise}\n", encoding="utf-8")
+    if limits is None:
+        (folder / "micrograde.yaml").write_text(f"exercise: {exercise}\n", encoding="utf-8")
+    else:
+        course_with_limits(folder / "micrograde.yaml", exercise, **limits)
     if isinstance(source, Path):
         shutil.copyfile(source, folder / "value.py")
     elif isinstance(source, str):
         (folder / "value.py").write_text(source, encoding="utf-8")
     return folder
+
+
+# A hang waits out its limits: the shipped ones (04_engine: 10 s for the first
+# check, 3 s for each later one) are for students; the tests that show how a
+# hang is handled wait out these instead, through a course rubric.
+QUICK_HANGS = {"check_seconds": 3, "hang_seconds": 1, "exercise_seconds": 12}
+
+
+def course_with_limits(path: Path, exercise: str, **limits) -> Path:
+    """A course rubric at ``path``: built-in ``exercise`` as it ships, but with ``limits``."""
+    text = ", ".join(f"{k}: {v}" for k, v in limits.items())
+    path.write_text(f"exercise: {exercise}\nextends: {exercise}\nlimits: {{{text}}}\n", encoding="utf-8")
+    return path
+
+
+def ctrl_c_able(command: list) -> list:
+    """``command`` with Ctrl-C restored: a suite started in the background (``pytest &``)
+    inherits SIGINT ignored, and so would the ``grade`` it starts, which then could not be stopped."""
+    return [sys.executable, "-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+            "os.execv(sys.argv[1], sys.argv[1:])", *command]
 
 
 def make_exercises(root: Path, source: Path | str | None, exercises=EXERCISES) -> Path:

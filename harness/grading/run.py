@@ -4,9 +4,10 @@ The exercise has a wall-clock budget (``limits.exercise_seconds``): a
 submission that hangs uses it up once, and the checks left are reported as not
 run, instead of each waiting out its own limit; once a check has timed out, each
 later one gets ``limits.hang_seconds`` at most, so that a submission that hangs
-is reported in about check_seconds + checks x hang_seconds (22 s for 04_engine),
-well within 30 s. A worker that dies or hangs is
-replaced for the next check; a submission that cannot be loaded fails every
+is reported within check_seconds + (checks - 1) x hang_seconds: 25 s for
+04_engine, 24 s for 05_nn, at most 30 s for every shipped exercise
+(tests/security/test_limits.py). A worker that dies or hangs is replaced for
+the next check; a submission that cannot be loaded fails every
 check with the same reason, without starting more workers.
 """
 from __future__ import annotations
