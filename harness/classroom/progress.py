@@ -23,7 +23,7 @@ import time
 from typing import TextIO
 
 EVERY = 10          # items between two plain lines
-HEARTBEAT = 10.0    # seconds between two plain lines while nothing finishes
+HEARTBEAT = 5.0     # seconds between two plain lines while nothing finishes (a hang shows soon in a log)
 WIDTH = 110
 
 

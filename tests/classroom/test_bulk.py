@@ -29,7 +29,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import HOSTILE, REFERENCE, REPO, grade_command, overwrite_in_add, run_grade
+from support import (HOSTILE, QUICK_HANGS, REFERENCE, REPO, course_with_limits, ctrl_c_able, grade_command,
+                     overwrite_in_add, run_grade)
+from harness.classroom import progress
 from harness.classroom.submissions import MAX_BYTES, MAX_MEMBERS, Unreadable, extract_zip
 
 pytestmark = pytest.mark.slow   # see the slow marker in pyproject.toml
@@ -63,11 +65,16 @@ def make_class(root: Path) -> Path:
     return subs
 
 
+def quick_hangs(folder: Path) -> Path:
+    """04_engine with shorter time limits: gina's hang is waited out in seconds, not 10 s."""
+    return course_with_limits(folder / "04-quick-hangs.yaml", "04_engine", **QUICK_HANGS)
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("bulk")
     subs = make_class(root)
-    run = run_grade("--bulk", subs, "--exercise", "04_engine", "--jobs", "2", "--output-dir", root / "out",
+    run = run_grade("--bulk", subs, "--exercise", quick_hangs(root), "--jobs", "2", "--output-dir", root / "out",
                     cwd=root)
     return root, subs, run
 
@@ -174,15 +181,16 @@ def test_a_rerun_skips_what_is_unchanged_and_regrades_what_changed(graded, tmp_p
     out = tmp_path / "out"
     shutil.copytree(root / "out", out)
     before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.json")}
-    again = run_grade("--bulk", subs, "--exercise", "04_engine", "--jobs", "2", "--output-dir", out, cwd=tmp_path)
+    again = run_grade("--bulk", subs, "--exercise", root / "04-quick-hangs.yaml", "--jobs", "2", "--output-dir", out,
+                      cwd=tmp_path)
     assert again.returncode == 0 and "Graded 0 now (10 unchanged" in again.stdout
     assert before == {p.name: p.stat().st_mtime_ns for p in out.glob("*.json")}
     changed = tmp_path / "subs"
     shutil.copytree(subs, changed)
     shutil.copy(REFERENCE, changed / "bob" / "value.py")     # bob fixed his bug
     (out / "hank.json").write_text('{"version": 1, "exer')   # a file cut short by an interrupted run
-    again = run_grade("--bulk", changed, "--exercise", "04_engine", "--jobs", "2", "--output-dir", out,
-                      cwd=tmp_path)
+    again = run_grade("--bulk", changed, "--exercise", root / "04-quick-hangs.yaml", "--jobs", "2",
+                      "--output-dir", out, cwd=tmp_path)
     assert again.returncode == 0 and "Graded 2 now (8 unchanged" in again.stdout
     assert rows(out)["bob"]["score"] == "20" and rows(out)["hank"]["score"] == "0"
 
@@ -413,7 +421,9 @@ def test_without_a_terminal_a_line_names_the_submission_being_waited_on(tmp_path
     subs = tmp_path / "subs"
     subs.mkdir()
     shutil.copy(HOSTILE / "infinite_loop_at_import.py", subs / "gina.py")   # waits out its time limit
-    run = run_grade("--bulk", subs, "--exercise", "04_engine", "--jobs", "1", "--output-dir", tmp_path / "o",
+    # gina's import hangs for check_seconds: past the first heartbeat line, with room to spare.
+    rubric = course_with_limits(tmp_path / "04.yaml", "04_engine", check_seconds=progress.HEARTBEAT + 3)
+    run = run_grade("--bulk", subs, "--exercise", rubric, "--jobs", "1", "--output-dir", tmp_path / "o",
                     cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert "waiting on gina (" in run.stderr and "\r" not in run.stderr
@@ -426,9 +436,11 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(tmp_path):
     shutil.copy(REFERENCE, subs / "alice.py")
     shutil.copy(HOSTILE / "infinite_loop_at_import.py", subs / "gina.py")
     out = tmp_path / "o"
+    rubric = course_with_limits(tmp_path / "04.yaml", "04_engine", check_seconds=4)   # gina hangs 4 s, not 10
     # a terminal's Ctrl-C: SIGINT to the whole process group, the pool and the workers included
-    proc = subprocess.Popen(grade_command() + ["--bulk", str(subs), "--exercise", "04_engine", "--jobs", "1",
-                                               "--output-dir", str(out)], cwd=tmp_path, start_new_session=True,
+    proc = subprocess.Popen(ctrl_c_able(grade_command() + ["--bulk", str(subs), "--exercise", str(rubric),
+                                                           "--jobs", "1", "--output-dir", str(out)]),
+                            cwd=tmp_path, start_new_session=True,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not (out / "alice.json").is_file() and time.monotonic() < deadline:   # alice first, then gina hangs
@@ -440,6 +452,6 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(tmp_path):
     assert "Traceback" not in stderr and "Run the same command again" in stderr
     assert "1 of 2 submissions graded" in stderr
     assert not (out / "gina.json").exists() and not list(out.glob(".*.tmp"))
-    again = run_grade("--bulk", subs, "--exercise", "04_engine", "--jobs", "1", "--output-dir", out, cwd=tmp_path)
+    again = run_grade("--bulk", subs, "--exercise", rubric, "--jobs", "1", "--output-dir", out, cwd=tmp_path)
     assert again.returncode == 0 and "Graded 1 now (1 unchanged" in again.stdout
     assert set(rows(out)) == {"alice", "gina"}

@@ -216,9 +216,9 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path):
     import signal
     import subprocess
     import time
-    from support import grade_command
+    from support import ctrl_c_able, grade_command
     folder = make_exercise(tmp_path / "04", "04_engine", REPO / "tests" / "hostile" / "infinite_loop_at_import.py")
-    proc = subprocess.Popen(grade_command() + [str(folder)], cwd=tmp_path, start_new_session=True,
+    proc = subprocess.Popen(ctrl_c_able(grade_command() + [str(folder)]), cwd=tmp_path, start_new_session=True,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(2.5)   # in the middle of waiting on the hanging worker
     os.killpg(proc.pid, signal.SIGINT)
@@ -233,13 +233,14 @@ def test_audit_shows_progress_lines_off_a_terminal_and_stops_cleanly_on_ctrl_c(t
     import signal
     import subprocess
     import time
-    from support import grade_command
+    from support import ctrl_c_able, grade_command
     run = run_grade("--audit", "--examples", "20", "--jobs", "2", REPO / "exercises" / "01_forward", cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     lines = [line for line in run.stderr.splitlines() if line.startswith("grade: [")]
     assert lines and re.match(r"grade: \[(\d+)/\1\] ", lines[-1]) and "(audit gradings)" in lines[-1], run.stderr
     assert "\r" not in run.stderr
-    proc = subprocess.Popen(grade_command() + ["--audit", "--jobs", "2", str(REPO / "exercises" / "04_engine")],
+    audit = grade_command() + ["--audit", "--jobs", "2", str(REPO / "exercises" / "04_engine")]
+    proc = subprocess.Popen(ctrl_c_able(audit),
                             cwd=tmp_path, start_new_session=True, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(3)

@@ -15,6 +15,7 @@ import pytest
 SCRIPT = """
 import gc, os, signal, sys, time
 from harness.classroom import progress
+signal.signal(signal.SIGINT, signal.default_int_handler)   # as in a terminal, even if started with `&`
 {install}
 sent = []
 def callback(phase, info):
