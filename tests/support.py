@@ -109,8 +109,12 @@ def make_exercise(folder: Path, exercise: str, source: Path | str | None, limits
 
 # A hang waits out its limits: the shipped ones (04_engine: 10 s for the first
 # check, 3 s for each later one) are for students; the tests that show how a
-# hang is handled wait out these instead, through a course rubric.
-QUICK_HANGS = {"check_seconds": 3, "hang_seconds": 1, "exercise_seconds": 12}
+# hang is handled wait out these instead, through a course rubric. A busy loop
+# also holds a core for that long, which the other test process then lacks.
+QUICK_HANGS = {"check_seconds": 2, "hang_seconds": 0.5, "exercise_seconds": 8}
+# A submission that is slow, not busy: for the tests that need something still
+# running (a progress line, a Ctrl-C) rather than a loop that burns a core.
+SLEEPS_AT_IMPORT = "import time\n\ntime.sleep(600)   # a slow import: waits out the time limit\n"
 
 
 def course_with_limits(path: Path, exercise: str, **limits) -> Path:

@@ -28,6 +28,13 @@ def test_audit_passes(audit):
     assert "reference: full marks" in audit.stdout
 
 
+def test_audit_shows_progress_lines_off_a_terminal(audit):
+    """stderr is a pipe here, as in CI: plain lines, the last one N/N, never a rewritten line."""
+    lines = [line for line in audit.stderr.splitlines() if line.startswith("grade: [")]
+    assert lines and re.match(r"grade: \[(\d+)/\1\] ", lines[-1]) and "(audit gradings)" in lines[-1], audit.stderr
+    assert "\r" not in audit.stderr
+
+
 def test_every_model_is_diagnosed_with_exactly_its_own_id(audit):
     rows = [line for line in audit.stdout.splitlines()
             if re.match(r"^[a-z][\w-]+\s+[a-z][\w-]+\s+(exact|detected|MISSED)\s", line)]

@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import (HOSTILE, QUICK_HANGS, REFERENCE, REPO, course_with_limits, ctrl_c_able, grade_command,
-                     overwrite_in_add, run_grade)
+from support import (HOSTILE, QUICK_HANGS, REFERENCE, REPO, SLEEPS_AT_IMPORT, course_with_limits, ctrl_c_able,
+                     grade_command, overwrite_in_add, run_grade)
 from harness.classroom import progress
 from harness.classroom.submissions import MAX_BYTES, MAX_MEMBERS, Unreadable, extract_zip
 
@@ -420,7 +420,7 @@ def test_extract_tar_applies_the_zip_rules(tmp_path):
 def test_without_a_terminal_a_line_names_the_submission_being_waited_on(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
-    shutil.copy(HOSTILE / "infinite_loop_at_import.py", subs / "gina.py")   # waits out its time limit
+    (subs / "gina.py").write_text(SLEEPS_AT_IMPORT)   # waits out its time limit
     # gina's import hangs for check_seconds: past the first heartbeat line, with room to spare.
     rubric = course_with_limits(tmp_path / "04.yaml", "04_engine", check_seconds=progress.HEARTBEAT + 3)
     run = run_grade("--bulk", subs, "--exercise", rubric, "--jobs", "1", "--output-dir", tmp_path / "o",
@@ -434,7 +434,7 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_resumes(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
     shutil.copy(REFERENCE, subs / "alice.py")
-    shutil.copy(HOSTILE / "infinite_loop_at_import.py", subs / "gina.py")
+    (subs / "gina.py").write_text(SLEEPS_AT_IMPORT)
     out = tmp_path / "o"
     rubric = course_with_limits(tmp_path / "04.yaml", "04_engine", check_seconds=4)   # gina hangs 4 s, not 10
     # a terminal's Ctrl-C: SIGINT to the whole process group, the pool and the workers included

@@ -38,7 +38,7 @@ RUBRIC = {
     "exercise": "04_engine", "title": "hostile corpus", "files": ["value.py"],
     "reference": {"value.py": "engine.py"}, "entry": "value:Value",
     "ops": ["add", "sub", "mul", "div", "neg", "pow", "exp", "tanh", "relu"],
-    "limits": {"check_seconds": 2, "exercise_seconds": 12, "hang_seconds": 1, "cpu_seconds": 5,
+    "limits": {"check_seconds": 2, "exercise_seconds": 12, "hang_seconds": 0.5, "cpu_seconds": 5,
                "memory_mb": 256, "output_kb": 64, "processes": 16},
     "checks": [
         {"name": "forward", "kind": "generated", "backward": False, "points": 2, "examples": 30},
