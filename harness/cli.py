@@ -12,7 +12,6 @@ import shutil
 import sys
 import time
 import traceback
-from importlib import metadata
 from pathlib import Path
 
 from harness.core.errors import ExitCode, MicrogradeError, UsageError
@@ -55,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
                 epilog=EPILOG.format(subcommands=", ".join(f"grade {name}" for name in SUBCOMMANDS)))
     p.add_argument("paths", nargs="*", metavar="PATH",
                    help="an exercise folder or a folder of them (default: see below)")
-    p.add_argument("--version", action="version", version=f"%(prog)s (micrograde) {version()}")
+    p.add_argument("--version", action=_Version, help="show the version and exit")
     p.add_argument("--reference", action="store_true",
                    help="grade the reference solution in place of the student's files")
     p.add_argument("--format", default="text", metavar="FORMAT",
@@ -181,10 +180,21 @@ def default_targets() -> list:
 
 
 def version() -> str:
+    from importlib import metadata   # late: 10 ms of every run, for --version and reports only
     try:
         return metadata.version("micrograde")
     except metadata.PackageNotFoundError:   # run from a source tree that was never installed
         return "unknown"
+
+
+class _Version(argparse.Action):
+    """``--version``: the version is looked up when asked for, not on every run."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.exit(message=f"{parser.prog} (micrograde) {version()}\n")
 
 
 def entry_point() -> None:

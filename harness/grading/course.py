@@ -178,7 +178,7 @@ def _parse(data: dict, source: str) -> Rubric:
 
 def _read(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = rubrics.read_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise RubricError(str(path), "(file)", f"cannot be read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
