@@ -194,7 +194,8 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
 
     def __call__(self, parser, namespace, values, option_string=None):
-        parser.exit(message=f"{parser.prog} (micrograde) {version()}\n")
+        print(f"{parser.prog} (micrograde) {version()}")   # on stdout, as argparse's own action
+        parser.exit()
 
 
 def entry_point() -> None:
