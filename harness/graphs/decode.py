@@ -41,57 +41,55 @@ def decode(data: bytes, ops: Sequence[Op], shape: str = "dag",
     """The graph a byte string stands for (total: every byte string is a graph)."""
     if not ops:
         raise ValueError("decode needs at least one operation in scope")
-    byte = _reader(data)
-    n_leaves = 1 + byte(0) % max_leaves
-    leaf_values = [LEAF_VALUES[byte(1 + i) % len(LEAF_VALUES)] for i in range(max_leaves)]
-    leaves = leaf_values[:n_leaves]
-    # Values are ("leaf", i) or ("node", j) until the end, because a tree makes
-    # fresh leaves as it goes and leaves must come first in a Graph.
-    refs: list[tuple[str, int]] = [("leaf", i) for i in range(n_leaves)]
-    data_of: dict[tuple[str, int], float] = {r: leaves[r[1]] for r in refs}
+    size = len(data)
+    n_leaves = 1 + (data[0] if size else 0) % max_leaves
+    leaves = [LEAF_VALUES[(data[1 + i] if 1 + i < size else 0) % len(LEAF_VALUES)] for i in range(n_leaves)]
+    # A value is a number until the end: leaf i is ~i (negative), node j is j. A
+    # tree makes fresh leaves as it goes, and leaves must come first in a Graph.
+    refs = [~i for i in range(n_leaves)]
+    node_data: list[float] = []
     nodes: list[tuple[str, list, float | None]] = []
     unused = list(refs)  # for trees: values no node has read yet
 
     start = 1 + max_leaves
-    n_chunks = max(0, (len(data) - start + NODE_BYTES - 1) // NODE_BYTES)
+    n_chunks = max(0, (size - start + NODE_BYTES - 1) // NODE_BYTES)
     for c in range(min(n_chunks, max_nodes)):
-        b_op, b_x, b_y, b_k = (byte(start + c * NODE_BYTES + i) for i in range(NODE_BYTES))
+        at = start + c * NODE_BYTES
+        chunk = data[at:at + NODE_BYTES]
+        if len(chunk) < NODE_BYTES:   # missing bytes read as zero
+            chunk = chunk + bytes(NODE_BYTES - len(chunk))
+        b_op, b_x, b_y, b_k = chunk
         if shape == "tree":
-            picks = _pick_unused(unused, (b_x, b_y), leaves, refs, data_of)
+            picks = _pick_unused(unused, (b_x, b_y), leaves)
         else:
             # The first input is one of the two newest values, so most nodes
             # feed the output; the second is any earlier value, for reuse.
             picks = [refs[-1 - b_x % min(2, len(refs))], refs[-1 - b_y % len(refs)]]
-        chosen = _first_valid(ops, b_op, b_k, [data_of[p] for p in picks])
+        chosen = _first_valid(ops, b_op, b_k, [leaves[~r] if r < 0 else node_data[r] for r in picks])
         if chosen is None:
             continue
         op, k, out = chosen
         inputs = picks[:op.arity]
         if shape == "tree":
-            for p in inputs:
-                unused.remove(p)
-        ref = ("node", len(nodes))
+            for r in inputs:
+                unused.remove(r)
+        ref = len(nodes)
         nodes.append((op.name, inputs, k))
+        node_data.append(out)
         refs.append(ref)
         unused.append(ref)
-        data_of[ref] = out
     return _prune(leaves, nodes)
 
 
-def _reader(data: bytes):
-    return lambda i: data[i] if i < len(data) else 0
-
-
-def _pick_unused(unused, choice_bytes, leaves, refs, data_of):
+def _pick_unused(unused, choice_bytes, leaves):
     """Two distinct values nobody has read yet, making fresh leaves if needed."""
     picks, pool = [], list(unused)
     for b in choice_bytes:
         if pool:
             picks.append(pool.pop(len(pool) - 1 - b % len(pool)))
         else:
-            ref = ("leaf", len(leaves))
+            ref = ~len(leaves)
             leaves.append(LEAF_VALUES[b % len(LEAF_VALUES)])
-            data_of[ref] = leaves[-1]
             unused.append(ref)
             picks.append(ref)
     return picks
@@ -99,10 +97,11 @@ def _pick_unused(unused, choice_bytes, leaves, refs, data_of):
 
 def _first_valid(ops, b_op, b_k, inputs):
     """The first row from ``b_op`` on (cyclically) that is defined and bounded here."""
-    for step in range(len(ops)):
-        op = ops[(b_op + step) % len(ops)]
-        k = op.constants[b_k % len(op.constants)] if op.constants else None
-        x = inputs[0]
+    x, n = inputs[0], len(ops)
+    for step in range(n):
+        op = ops[(b_op + step) % n]
+        constants = op.constants
+        k = constants[b_k % len(constants)] if constants else None
         y = inputs[1] if op.arity == 2 else k
         if not op.valid(x, y):
             continue
@@ -121,20 +120,24 @@ def _prune(leaves, nodes) -> Graph:
     """Keep what the output depends on; renumber leaves first, then nodes."""
     if not nodes:
         return Graph((leaves[0],), ())
-    needed, stack = set(), [("node", len(nodes) - 1)]
-    while stack:
-        ref = stack.pop()
-        if ref not in needed:
-            needed.add(ref)
-            if ref[0] == "node":
-                stack.extend(nodes[ref[1]][1])
-    leaf_ids = [i for i in range(len(leaves)) if ("leaf", i) in needed]
-    node_ids = [j for j in range(len(nodes)) if ("node", j) in needed]
-    index = {("leaf", i): n for n, i in enumerate(leaf_ids)}
-    index.update({("node", j): len(leaf_ids) + n for n, j in enumerate(node_ids)})
-    return Graph(tuple(leaves[i] for i in leaf_ids),
-                 tuple(Node(nodes[j][0], tuple(index[r] for r in nodes[j][1]), nodes[j][2])
-                       for j in node_ids))
+    needed_nodes = [False] * len(nodes)
+    needed_leaves = [False] * len(leaves)
+    needed_nodes[-1] = True
+    # A node reads only earlier nodes, so one pass from the output back marks them all.
+    for j in range(len(nodes) - 1, -1, -1):
+        if needed_nodes[j]:
+            for r in nodes[j][1]:
+                if r < 0:
+                    needed_leaves[~r] = True
+                else:
+                    needed_nodes[r] = True
+    leaf_ids = [i for i, keep in enumerate(needed_leaves) if keep]
+    node_ids = [j for j, keep in enumerate(needed_nodes) if keep]
+    index = {~i: n for n, i in enumerate(leaf_ids)}
+    index.update({j: len(leaf_ids) + n for n, j in enumerate(node_ids)})
+    return Graph(tuple([leaves[i] for i in leaf_ids]),
+                 tuple([Node(nodes[j][0], tuple([index[r] for r in nodes[j][1]]), nodes[j][2])
+                        for j in node_ids]))
 
 
 def random_graphs(rng: random.Random, count: int, ops: Sequence[Op], *, shape: str = "dag",
@@ -156,6 +159,6 @@ def random_graphs(rng: random.Random, count: int, ops: Sequence[Op], *, shape: s
     for _ in range(count):
         n = rng.randint(1, max_nodes)
         size = header + NODE_BYTES * n
-        data = bytes(b if m >= _ZERO_BELOW else 0 for b, m in zip(rng.randbytes(size), rng.randbytes(size)))
+        data = bytes([b if m >= _ZERO_BELOW else 0 for b, m in zip(rng.randbytes(size), rng.randbytes(size))])
         out.append(decode(data, ops, shape, max_leaves, max_nodes))
     return out
