@@ -9,6 +9,17 @@ import pytest
 from support import SharedGrades
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """``-n auto`` (pyproject.toml): one test process more than there are cores.
+
+    Many tests wait rather than compute (a limit waited out, a Ctrl-C timed, a
+    grader reading its worker's pipe), so with one process a core the cores sit
+    idle part of the time. Measured on 2 cores: 175 s with 2 processes, 160 s
+    with 3, 167 s with 4."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores + 1
+
+
 @pytest.fixture
 def workdir(tmp_path) -> Path:
     """A fresh working directory for ``grade``, separate from the exercise folders."""
