@@ -4,9 +4,9 @@ The exercise has a wall-clock budget (``limits.exercise_seconds``): a
 submission that hangs uses it up once, and the checks left are reported as not
 run, instead of each waiting out its own limit; once a check has timed out, each
 later one gets ``limits.hang_seconds`` at most, so that a submission that hangs
-is reported within check_seconds + (checks - 1) x hang_seconds: 25 s for
-04_engine, 24 s for 05_nn, at most 30 s for every shipped exercise
-(tests/security/test_limits.py). A worker that dies or hangs is replaced for
+is reported within check_seconds + checks x hang_seconds (the later checks,
+then the screens of each operation alone): 28 s for 04_engine, 26 s for 05_nn,
+at most 30 s for every shipped exercise (tests/security/test_limits.py). A worker that dies or hangs is replaced for
 the next check; a submission that cannot be loaded fails every
 check with the same reason, without starting more workers.
 """
@@ -98,8 +98,12 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 families={f: credit.PASSED for f in credit.scope_of(check)} if failure is None else {}))
         if failed:
             analysable = session is not None and load_failure is None
-            screened = _screens(rubric, session, failed, budget_end) if analysable else []
-            found = diagnose.diagnose(rubric, failed + screened, session.asker, budget_end - time.monotonic()) \
+            # Once a check has timed out, the screens and the probes get hang_seconds too: a
+            # submission whose backward() hangs would hang in them as well (10 s more, each).
+            after = rubric.limits.hang_seconds if hung else rubric.limits.check_seconds
+            screened = _screens(rubric, session, failed, budget_end, after) if analysable else []
+            found = diagnose.diagnose(rubric, failed + screened, session.asker,
+                                      min(budget_end - time.monotonic(), after if hung else float("inf"))) \
                 if analysable else diagnose.unloaded(failed)
             failures = {f.name: f.failure for f in failed}
             for check in result.checks:
@@ -118,7 +122,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
     return result
 
 
-def _screens(rubric, session, failed: list, budget_end: float) -> list:
+def _screens(rubric, session, failed: list, budget_end: float, seconds: float) -> list:
     """Each operation alone, when a check that can earn per-family credit failed."""
     kinds = {c.name: c.kind for c in rubric.checks}
     if not any(kinds.get(f.name) in credit.CREDITED_KINDS for f in failed):
@@ -127,7 +131,7 @@ def _screens(rubric, session, failed: list, budget_end: float) -> list:
     if remaining <= 1.0:
         return []
     try:
-        return credit.screens(rubric, session.asker(time.monotonic() + min(rubric.limits.check_seconds, remaining)))
+        return credit.screens(rubric, session.asker(time.monotonic() + min(seconds, remaining)))
     except (WorkerFailure, _LoadFailed):
         session.close()
         return []
