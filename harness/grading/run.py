@@ -24,7 +24,7 @@ from harness.core.errors import UsageError
 from harness.grading.exercise import Target, load_plan
 from harness.sandbox.layers import SandboxUnavailable
 from harness.core.results import CheckResult, ExerciseResult
-from harness.sandbox.process import WorkerFailure, WorkerProcess, current_layer
+from harness.sandbox.process import WorkerFailure, WorkerProcess, current_layer, start_worker
 from harness.core.kinds import EXCEPTION, FORBIDDEN_IMPORT, IMPORT_ERROR, TIMEOUT
 
 
@@ -43,16 +43,16 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
     rubric = target.rubric
     if vet:
         vetting.vet(rubric, lambda t, f: grade_exercise(t, f, Options(), "the reference", vet=False))
-    try:
-        layer = current_layer()
+    budget_end = time.monotonic() + rubric.limits.exercise_seconds
+    loaded, why_not, plan_warnings = load_plan(folder, rubric)
+    session = _Session(folder, rubric, loaded) if loaded else None
+    try:   # the exercise's first worker, started now, also chooses the layer on a process's first run
+        layer = session.start() if session is not None else current_layer()
     except SandboxUnavailable as exc:
         raise UsageError(str(exc)) from None
     result = ExerciseResult(rubric.name, display_path or str(target.folder), rubric.title,
                             sandbox=layer)
-    budget_end = time.monotonic() + rubric.limits.exercise_seconds
-    loaded, why_not, plan_warnings = load_plan(folder, rubric)
     result.warnings.extend(plan_warnings)
-    session = _Session(folder, rubric, loaded) if loaded else None
     load_failure = None if loaded else judge.Failure(IMPORT_ERROR, why_not)
     failed: list = []
     outcomes: dict = {}   # check name -> what it saw, for per-family credit
@@ -171,11 +171,19 @@ class _Session:
     def __init__(self, folder: Path, rubric, loaded: list):
         self.folder, self.rubric, self.loaded = folder, rubric, loaded
         self.worker: WorkerProcess | None = None
+        self.fresh = False         # the worker has not loaded the submission yet
         self.warnings: list = []   # from loading: notebook cells skipped (a display package missing)
+
+    def start(self) -> str:
+        """Start the first worker (it loads on first use); the layer it runs in."""
+        self.worker, self.fresh = start_worker(self.folder, self.rubric.limits), True
+        return self.worker.layer
 
     def asker(self, deadline: float) -> checks.Asker:
         if self.worker is None:
-            self.worker = WorkerProcess(self.folder, self.rubric.limits)
+            self.worker, self.fresh = WorkerProcess(self.folder, self.rubric.limits), True
+        if self.fresh:
+            self.fresh = False
             self._load(deadline)
         return checks.Asker(self.worker, self.rubric.entry, deadline)
 

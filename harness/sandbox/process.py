@@ -305,25 +305,66 @@ _chosen: dict = {}   # MICROGRADE_SANDBOX -> layer, probed once (forked processe
 def current_layer() -> str:
     """The strongest layer that can start a worker here (or the one asked for), probed once."""
     asked = layers.requested()
-    key = asked
-    if key not in _chosen:
+    if asked not in _chosen:
         found, why_not = layers.candidates()
-        order = found if asked == "auto" else [asked]
-        for layer in order:
-            if layer not in found:
-                why_not.setdefault(layer, "not available")
-                continue
+        for layer in _to_try(asked, found, why_not):
             why = _probe(layer)
             if why is None:
-                _chosen[key] = layer
+                _chosen[asked] = layer
                 break
             why_not[layer] = why
         else:
-            raise layers.SandboxUnavailable(
-                f"{layers.ENV_VAR}={asked}: that layer cannot start a worker here: "
-                f"{why_not.get(asked, 'unknown reason')}; unset {layers.ENV_VAR} to use the "
-                f"strongest layer available")
-    return _chosen[key]
+            raise _unavailable(asked, why_not)
+    return _chosen[asked]
+
+
+def start_worker(submission_folder: Path, limits: Limits) -> "WorkerProcess":
+    """A worker for ``submission_folder``, confined and ready.
+
+    The first one of a process is its own probe (a probe is one more worker
+    start, about 0.05 s of every run): it starts in the strongest layer that may
+    work. Only if it cannot does a probe (default limits, an empty folder) tell
+    a layer that does not work here, and is passed over as ``current_layer``
+    would, from one that cannot start under the rubric's limits: that worker's
+    error is raised, as it was once the probe had passed.
+    """
+    asked = layers.requested()
+    if asked in _chosen:
+        return WorkerProcess(submission_folder, limits, _chosen[asked])
+    found, why_not = layers.candidates()
+    for layer in _to_try(asked, found, why_not):
+        worker = None
+        try:
+            worker = WorkerProcess(submission_folder, limits, layer)
+            worker.wait_ready(time.monotonic() + 10)
+        except (SandboxError, WorkerFailure, OSError, protocol.ProtocolError, protocol.FrameTimeout):
+            if worker is not None:
+                worker.close()
+            why = _probe(layer)
+            if why is None:   # the layer works here: the rubric's limits are what failed
+                _chosen[asked] = layer
+                raise
+            why_not[layer] = why
+            continue
+        _chosen[asked] = layer
+        return worker
+    raise _unavailable(asked, why_not)
+
+
+def _to_try(asked: str, found: list, why_not: dict) -> list:
+    """The layers to try, strongest first: every one found (auto), or the one asked for."""
+    order = found if asked == "auto" else [asked]
+    for layer in order:
+        if layer not in found:
+            why_not.setdefault(layer, "not available")
+    return [layer for layer in order if layer in found]
+
+
+def _unavailable(asked: str, why_not: dict) -> "layers.SandboxUnavailable":
+    return layers.SandboxUnavailable(
+        f"{layers.ENV_VAR}={asked}: that layer cannot start a worker here: "
+        f"{why_not.get(asked, 'unknown reason')}; unset {layers.ENV_VAR} to use the "
+        f"strongest layer available")
 
 
 def _probe(layer: str) -> str | None:
