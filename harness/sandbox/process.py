@@ -47,9 +47,20 @@ from harness.core.errors import MicrogradeError
 from harness.core.limits import Limits
 from harness.core.kinds import RESOURCE_LIMIT, TIMEOUT, WORKER_CRASH
 
-_HARNESS_PARENT = str(Path(__file__).resolve().parent.parent.parent)
-_BOOTSTRAP = ("import sys; sys.path.insert(0, {parent!r}); from harness.worker.confine import enter; "
-              "enter(); from harness.worker.loop import main; main()")
+_HARNESS = Path(__file__).resolve().parent.parent
+# The worker imports the harness package by its own path, not by putting the folder
+# that holds it on sys.path: Python lists every folder on sys.path when it first
+# imports from there, and that listing stays in the worker's heap. The folder is the
+# repository (whose build/ comes and goes) or site-packages (which holds whatever
+# else is installed), and what it held moved the student's objects in memory, and
+# so the order in which a set of Values iterates: an assigning engine got other
+# wrong numbers after an unrelated file appeared beside the grader.
+_BOOTSTRAP = ("import importlib.util, sys; "
+              "spec = importlib.util.spec_from_file_location('harness', {init!r}, "
+              "submodule_search_locations=[{package!r}]); "
+              "sys.modules['harness'] = package = importlib.util.module_from_spec(spec); "
+              "spec.loader.exec_module(package); "
+              "from harness.worker.confine import enter; enter(); from harness.worker.loop import main; main()")
 
 
 class SandboxError(MicrogradeError):
@@ -139,7 +150,7 @@ class WorkerProcess:
         os.set_blocking(self._request_w, False)
         limits, max_fd = self.limits, max(request_r, response_w)
         command = self.plan.prefix + [
-            sys.executable, "-s", "-B", "-c", _BOOTSTRAP.format(parent=_HARNESS_PARENT),
+            sys.executable, "-s", "-B", "-c", _BOOTSTRAP.format(init=str(_HARNESS / "__init__.py"), package=str(_HARNESS)),
             str(request_r), str(response_w), json.dumps(self.plan.spec)]
         try:
             with reaper.LOCK:  # registered before another thread looks for orphans

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 from pathlib import Path
 
 from harness.sandbox import layers
 from harness.sandbox.process import current_layer
-from support import CORPUS, HOSTILE, make_exercise, run_grade
+from support import CORPUS, HOSTILE, REPO, make_exercise, run_grade
 
 EXAMPLES = "30"
 # An assigning backward's wrong numbers depend on which consumer of a value
@@ -133,3 +136,37 @@ def test_grading_leaves_the_submission_files_unchanged(tmp_path, workdir):
     run_grade("--format", "json", folder, cwd=workdir)
     assert {p: p.read_bytes() for p in folder.iterdir()} == before
     assert not (folder / "__pycache__").exists()
+
+
+def test_files_beside_the_grader_change_no_number(tmp_path):
+    """An assigning engine's wrong numbers follow the order in which a ``set`` of Values
+    iterates, that is where its objects land in the worker's memory. Python keeps a listing
+    of every folder it imports from; the worker once imported the grader through the folder
+    that holds it (for an editable install, the repository, where a wheel build adds build/),
+    so a file appearing there changed the numbers: this test's two runs, in CI, mid-suite."""
+    install = tmp_path / "checkout"
+    for name in ("harness", "reference", "graders"):
+        shutil.copytree(REPO / name, install / name, ignore=shutil.ignore_patterns("__pycache__"))
+    folder = make_exercise(tmp_path / "04", "04_engine", SUBMISSIONS["04_engine"])
+
+    def examples() -> dict:
+        run = subprocess.run([sys.executable, "-c", "import sys; from harness.cli import main; "
+                              "sys.exit(main(sys.argv[1:]))", "--format", "json", "--seed", "7",
+                              "--examples", EXAMPLES, str(folder)], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(install)})
+        assert run.returncode == 1, run.stdout[-2000:] + run.stderr[-2000:]
+        return {c["name"]: [d["example"] for d in c["diagnoses"]]
+                for c in json.loads(run.stdout)["exercises"][0]["checks"]}
+
+    assert _where(install).startswith(str(install))   # the copy is graded with, not the installed grader
+    before = examples()
+    for n in range(1, 5):   # one more each time: whatever the heap's sizes, some count moved it
+        (install / f"build-{n}").mkdir()
+        assert examples() == before, f"with {n} more folder(s) beside the grader in {install}"
+
+
+def _where(install: Path) -> str:
+    """The harness the subprocess imports: the copy, not the installed one."""
+    done = subprocess.run([sys.executable, "-c", "import harness; print(harness.__file__)"], cwd=install.parent,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(install)})
+    return done.stdout.strip()
