@@ -45,7 +45,10 @@ def sweep_stale_homes() -> None:
         return
     for entry in entries:
         pid = entry.name.split("-")[1]
-        if not pid.isdigit() or entry.is_symlink() or entry.lstat().st_uid != os.geteuid():
+        try:
+            if not pid.isdigit() or entry.is_symlink() or entry.lstat().st_uid != os.geteuid():
+                continue
+        except OSError:   # gone since the listing: another grader, removing its own worker's folder
             continue
         try:
             os.kill(int(pid), 0)

@@ -327,6 +327,20 @@ def test_folders_of_a_killed_grader_are_swept_by_the_next(tmp_path):
     assert not stale.exists() and live.exists() and other.exists()
 
 
+def test_a_folder_removed_while_the_sweep_runs_is_passed_over(tmp_path):
+    """Graders running side by side (a class, the test suite) remove their own worker folders
+    while another one sweeps: a folder gone between the listing and its check is not an error.
+    It was a grader error (exit 3), FileNotFoundError from lstat, in one corpus run of two at once."""
+    gone = tmp_path / "micrograde-0000001-gone"   # listed, then removed before it is looked at
+    code = ("import pathlib, sys; from harness.sandbox import workdir\n"
+            "listed = pathlib.Path.glob\n"
+            f"pathlib.Path.glob = lambda self, pattern: [pathlib.Path({str(gone)!r})] + list(listed(self, pattern))\n"
+            "workdir.new_home(); print('swept')")
+    done = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, TMPDIR=str(tmp_path)),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "swept", done.stderr[-2000:]
+
+
 # -- faults that are not the student's ------------------------------------------------
 def _grade_with_shadow(tmp_path: Path, package: str, files: dict) -> subprocess.CompletedProcess:
     """``grade`` with a package of the grader (``reference`` or ``graders``) replaced.
