@@ -103,11 +103,13 @@ def compile_the_grader() -> str:
     The peers were installed by pip, so theirs is compiled already."""
     import compileall
     import harness
-    folders = [Path(harness.__file__).parent, REPO / "reference"]
-    compileall.compile_dir(str(folders[0]), quiet=1)
-    if folders[1].is_dir():
-        compileall.compile_dir(str(folders[1]), quiet=1)
-    return f"bytecode compiled for {folders[0]}"
+    package = Path(harness.__file__).parent
+    for folder in (package, REPO / "reference"):   # reference/: the editable install's harness.reference
+        if folder.is_dir():
+            compileall.compile_dir(str(folder), quiet=1)
+    return f"bytecode compiled for {package}"
+
+
 def grade_command() -> list:
     beside = Path(sys.executable).with_name("grade")
     return [str(beside)] if beside.is_file() else ["grade"]

@@ -6,9 +6,10 @@ run, instead of each waiting out its own limit; once a check has timed out, each
 later one gets ``limits.hang_seconds`` at most, so that a submission that hangs
 is reported within check_seconds + checks x hang_seconds (the later checks,
 then the screens of each operation alone): 28 s for 04_engine, 26 s for 05_nn,
-at most 30 s for every shipped exercise (tests/security/test_limits.py). A worker that dies or hangs is replaced for
-the next check; a submission that cannot be loaded fails every
-check with the same reason, without starting more workers.
+at most 30 s for every shipped exercise (tests/security/test_limits.py). A
+worker that dies or hangs is replaced for the next check; a submission that
+cannot be loaded fails every check with the same reason, without starting more
+workers.
 """
 from __future__ import annotations
 
@@ -102,8 +103,9 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
             # submission whose backward() hangs would hang in them as well (10 s more, each).
             after = rubric.limits.hang_seconds if hung else rubric.limits.check_seconds
             screened = _screens(rubric, session, failed, budget_end, after) if analysable else []
-            found = diagnose.diagnose(rubric, failed + screened, session.asker,
-                                      min(budget_end - time.monotonic(), after if hung else float("inf"))) \
+            left = budget_end - time.monotonic()
+            probe_seconds = min(left, after) if hung else left
+            found = diagnose.diagnose(rubric, failed + screened, session.asker, probe_seconds) \
                 if analysable else diagnose.unloaded(failed)
             failures = {f.name: f.failure for f in failed}
             for check in result.checks:

@@ -47,7 +47,6 @@ from harness.core.errors import MicrogradeError
 from harness.core.limits import Limits
 from harness.core.kinds import RESOURCE_LIMIT, TIMEOUT, WORKER_CRASH
 
-_HARNESS = Path(__file__).resolve().parent.parent
 # The worker imports the harness package by its own path, not by putting the folder
 # that holds it on sys.path: Python lists every folder on sys.path when it first
 # imports from there, and that listing stays in the worker's heap. The folder is the
@@ -60,7 +59,8 @@ _BOOTSTRAP = ("import importlib.util, sys; "
               "submodule_search_locations=[{package!r}]); "
               "sys.modules['harness'] = package = importlib.util.module_from_spec(spec); "
               "spec.loader.exec_module(package); "
-              "from harness.worker.confine import enter; enter(); from harness.worker.loop import main; main()")
+              "from harness.worker.confine import enter; enter(); from harness.worker.loop import main; main()"
+              ).format(init=str(layers.HARNESS / "__init__.py"), package=str(layers.HARNESS))
 
 
 class SandboxError(MicrogradeError):
@@ -150,7 +150,7 @@ class WorkerProcess:
         os.set_blocking(self._request_w, False)
         limits, max_fd = self.limits, max(request_r, response_w)
         command = self.plan.prefix + [
-            sys.executable, "-s", "-B", "-c", _BOOTSTRAP.format(init=str(_HARNESS / "__init__.py"), package=str(_HARNESS)),
+            sys.executable, "-s", "-B", "-c", _BOOTSTRAP,
             str(request_r), str(response_w), json.dumps(self.plan.spec)]
         try:
             with reaper.LOCK:  # registered before another thread looks for orphans
@@ -363,7 +363,8 @@ def start_worker(submission_folder: Path, limits: Limits) -> "WorkerProcess":
 
 
 def _to_try(asked: str, found: list, why_not: dict) -> list:
-    """The layers to try, strongest first: every one found (auto), or the one asked for."""
+    """The layers to try, strongest first: every one found (auto), or the one asked for
+    (noted in ``why_not`` when it is not found here)."""
     order = found if asked == "auto" else [asked]
     for layer in order:
         if layer not in found:

@@ -66,7 +66,8 @@ def make_class(root: Path) -> Path:
 
 
 def quick_hangs(folder: Path) -> Path:
-    """04_engine with shorter time limits: gina's hang is waited out in seconds, not 10 s."""
+    """04_engine with shorter time limits: gina's hang is waited out in seconds, not 10 s.
+    The same file each time, so a rerun's rubric is the first run's."""
     return course_with_limits(folder / "04-quick-hangs.yaml", "04_engine", **QUICK_HANGS)
 
 
@@ -181,7 +182,7 @@ def test_a_rerun_skips_what_is_unchanged_and_regrades_what_changed(graded, tmp_p
     out = tmp_path / "out"
     shutil.copytree(root / "out", out)
     before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.json")}
-    again = run_grade("--bulk", subs, "--exercise", root / "04-quick-hangs.yaml", "--jobs", "2", "--output-dir", out,
+    again = run_grade("--bulk", subs, "--exercise", quick_hangs(root), "--jobs", "2", "--output-dir", out,
                       cwd=tmp_path)
     assert again.returncode == 0 and "Graded 0 now (10 unchanged" in again.stdout
     assert before == {p.name: p.stat().st_mtime_ns for p in out.glob("*.json")}
@@ -189,7 +190,7 @@ def test_a_rerun_skips_what_is_unchanged_and_regrades_what_changed(graded, tmp_p
     shutil.copytree(subs, changed)
     shutil.copy(REFERENCE, changed / "bob" / "value.py")     # bob fixed his bug
     (out / "hank.json").write_text('{"version": 1, "exer')   # a file cut short by an interrupted run
-    again = run_grade("--bulk", changed, "--exercise", root / "04-quick-hangs.yaml", "--jobs", "2",
+    again = run_grade("--bulk", changed, "--exercise", quick_hangs(root), "--jobs", "2",
                       "--output-dir", out, cwd=tmp_path)
     assert again.returncode == 0 and "Graded 2 now (8 unchanged" in again.stdout
     assert rows(out)["bob"]["score"] == "20" and rows(out)["hank"]["score"] == "0"
