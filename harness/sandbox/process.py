@@ -143,6 +143,7 @@ class WorkerProcess:
         workdir.copy_submission(submission_folder, self.folder)
         self.plan = layers.plan(self.layer, self.home, self.folder, self.limits)
         self._ready = False
+        self.stopped = False   # killed (after a timeout, a flood, a death): ask another worker
         self._stdout = open(self.home / "stdout", "wb")
         self._stderr = open(self.home / "stderr", "wb")
         request_r, self._request_w = os.pipe()
@@ -230,6 +231,7 @@ class WorkerProcess:
 
     def kill(self) -> None:
         """Kill the worker and everything it started (SIGKILL cannot be ignored)."""
+        self.stopped = True
         reaper.kill_all(self.process.pid, self.plan.uid)
         try:
             self.process.wait(timeout=5)
@@ -281,6 +283,7 @@ class WorkerProcess:
 
     def _death(self) -> WorkerFailure:
         """Why the worker went away, from its exit status and what it wrote."""
+        killed_by_us = self.stopped   # before the kill() below: its SIGKILL is no CPU limit
         try:
             code = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
@@ -293,6 +296,8 @@ class WorkerProcess:
         if flooded:
             return WorkerFailure(RESOURCE_LIMIT, flooded)
         if code < 0:
+            if killed_by_us:
+                return WorkerFailure(WORKER_CRASH, "the worker had been stopped after an earlier failure")
             try:
                 sig = signal.Signals(-code)
             except ValueError:
