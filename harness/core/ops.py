@@ -231,6 +231,11 @@ def symbol(family: str) -> str:
     return family_field(family, "symbol") or f"`{family}`"
 
 
+def family_of_method(method: str) -> str:
+    """The family of the row written in ``method`` (``__pow__``, ``__rsub__``, ``exp``), or ""."""
+    return next((op.family for op in OPS if op.method == method), "")
+
+
 def lecture_style() -> dict:
     """Family -> the family whose ``_backward`` its lecture form carries, for every family the
     lecture composes (``{"sub": "add", "neg": "mul", "div": "mul"}``), in the table's order."""

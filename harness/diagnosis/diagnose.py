@@ -62,7 +62,8 @@ def generic(failure: judge.Failure, example: str | None = None) -> Diagnosis:
         message = message[:-len(line) - 3]            # (a SyntaxError's text names it too)
     message += _raised_in(error, failure.graph) + _caret(error)
     return Diagnosis(id=failure.kind, title=entry.title if entry else GENERIC_TITLES.get(failure.kind, failure.kind),
-                     message=message, example=text, line=line, advice=entry.advice if entry else "")
+                     message=message, example=text, line=line, advice=entry.advice if entry else "",
+                     family=failure.family)
 
 
 def _caret(error: dict) -> str:
@@ -98,7 +99,7 @@ def _raised_in(error: dict, graph) -> str:
     if not isinstance(function, str) or not function.endswith("<locals>._backward"):
         return ""
     method = function.split(".<locals>.")[0].rpartition(".")[2]
-    family = next((f for f, m in {**_METHOD, **_REFLECTED}.items() if m == method), "")
+    family = ops.family_of_method(method)
     symbol = f" ({ops.symbol(family)})" if family else ""
     return f", in the `_backward` written in `{method}`{symbol}"
 

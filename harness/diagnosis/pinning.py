@@ -10,18 +10,20 @@ operation's share of a check; one of the whole engine costs the whole check:
   number rows), and ``grad-overwrite`` inside one operation's ``_backward``;
 * the whole engine: everything else (a missing seed, a wrong order,
   repeated backward, value identity, a recursive sort, exceptions nothing
-  explains, timeouts), and ``grad-overwrite`` found at the same line for two
+  explains, timeouts anywhere else), and ``grad-overwrite`` found at the same line for two
   families, which is one shared helper that assigns.
 """
 from __future__ import annotations
 
 from harness.core.results import Diagnosis
+from harness.core.kinds import TIMEOUT
 from harness.diagnosis.catalogue import (GRAD_OVERWRITE, MISSING_CHAIN_RULE, MISSING_OPERATION,
                                          NUMBER_OPERAND, REFLECTED_OPERAND, WRONG_FORWARD, family_suffix)
 
 # Ids that carry their family in ``Diagnosis.family`` (those that end in it, such as
 # ``wrong-derivative-tanh``, are read by the catalogue's ``family_suffix``).
-_PER_FAMILY = (MISSING_OPERATION, REFLECTED_OPERAND, NUMBER_OPERAND, GRAD_OVERWRITE, MISSING_CHAIN_RULE)
+_PER_FAMILY = (MISSING_OPERATION, REFLECTED_OPERAND, NUMBER_OPERAND, GRAD_OVERWRITE, MISSING_CHAIN_RULE,
+               TIMEOUT)
 # Ids that show in forward values too: they break a family in a check without backward.
 _FORWARD = (MISSING_OPERATION, REFLECTED_OPERAND, NUMBER_OPERAND, WRONG_FORWARD)
 

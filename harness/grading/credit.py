@@ -22,7 +22,7 @@ import zlib
 from dataclasses import replace
 
 from harness.core.graph import Graph, Node
-from harness.core.ops import FAMILIES, OPS_BY_NAME, built_from
+from harness.core.ops import FAMILIES, OPS_BY_NAME, built_from, family_of_method
 from harness.diagnosis import diagnose
 from harness.diagnosis.pinning import family_of, shared_helper_lines, shows_forward
 from harness.graphs import example_graph, judge
@@ -67,37 +67,73 @@ def graph_families(graph: Graph) -> set:
     return {OPS_BY_NAME[n.op].family for n in graph.nodes}
 
 
-def screens(rubric, asker) -> list:
+def screens(rubric, asker_for, split: bool = False) -> tuple:
     """Every row of the exercise alone (and ``a op a`` for two-Value rows), as failed checks.
 
-    Only the failing ones are returned, named ``screen <row>``, for the diagnosis.
+    Returns (the failing ones, named ``screen <row>``, for the diagnosis; whether
+    backward() hung on a row alone). ``asker_for(deadline)`` gives a worker. With
+    ``split`` (after a hang) the rows on two leaves or one are asked first, on their
+    own: when even those hang, so would every graph. A hang in the ``a op a`` rows
+    only loses those rows.
     """
-    graphs = []
+    graphs, trees = [], []
     for op in rubric.ops:
         k = op.constants[0] if op.constants else None
         if op.arity == 2:
+            trees.append(len(graphs))
             graphs.append(Graph(_SCREEN_LEAVES, (Node(op.name, (0, 1)),)))
             graphs.append(Graph(_SCREEN_LEAVES[:1], (Node(op.name, (0, 0)),)))
         else:
+            trees.append(len(graphs))
             graphs.append(Graph(_SCREEN_LEAVES[:1], (Node(op.name, (0,), k),)))
     backward = any(c.backward for c in rubric.checks)
-    answers = asker.ask(graphs, backward)
+    parts = [trees, [i for i in range(len(graphs)) if i not in trees]] if split else [range(len(graphs))]
+    answers: dict = {}
+    for number, part in enumerate(parts):
+        part = list(part)
+        while part:
+            try:
+                answers.update(zip(part, asker_for().ask([graphs[i] for i in part], backward)))
+                break
+            except WorkerFailure as exc:
+                hung = [i for i in part if graphs[i] == exc.graph] if exc.kind == TIMEOUT else []
+                if hung and hung_family(exc):   # one operation's _backward hangs: set that row aside
+                    answers[hung[0]] = exc
+                    part.remove(hung[0])
+                    continue
+                if number == 0:
+                    return [], exc.kind == TIMEOUT
+                part = []   # the a op a rows hung: the rows alone still say what they say
     out = []
-    for g, a in zip(graphs, answers):
-        failure = judge.judge(g, a, backward)
+    for i, g in enumerate(graphs):
+        if isinstance(answers.get(i), WorkerFailure):
+            failure = judge.Failure(TIMEOUT, "no answer" + answers[i].located(), g, backward,
+                                    family=hung_family(answers[i]))
+        else:
+            failure = judge.judge(g, answers[i], backward) if i in answers else None
         if failure is not None:
             out.append(diagnose.FailedCheck(f"{_SCREEN}{g.nodes[0].op}:{len(out)}", failure,
                                             judge.example(failure)))
-    return out
+    return out, False
+
+
+def hung_family(exc: WorkerFailure) -> str:
+    """The family whose ``_backward`` was running when a request timed out, or ""."""
+    where = exc.where or {}
+    method = where.get("method")
+    if exc.kind != TIMEOUT or not isinstance(where.get("operation"), str) or not isinstance(method, str):
+        return ""
+    return family_of_method(method.rpartition(".")[2])
 
 
 class Award:
     """Per-family credit for the failed checks of one exercise (after their diagnosis)."""
 
     def __init__(self, rubric, session, seed: int, examples, budget_end: float, found: dict,
-                 screened: list):
+                 screened: list, seconds: float | None = None):
         self.rubric, self.session, self.seed, self.examples = rubric, session, seed, examples
         self.budget_end = budget_end
+        self.seconds = seconds   # each re-run's and its diagnosis's limit (hang_seconds after a hang)
         every = [d for ds in found.values() for d in ds]
         self.shared = shared_helper_lines(every)
         self.broken_alone: dict = {}     # family -> (diagnosis, shows in forward values), from the screens
@@ -164,8 +200,8 @@ class Award:
             if remaining <= 0.5:
                 return self._whole(result, scope, TIMEOUT)
             try:
-                asker = self.session.asker(time.monotonic() + min(check.seconds or
-                                                                  self.rubric.limits.check_seconds, remaining))
+                limit = self.seconds or check.seconds or self.rubric.limits.check_seconds
+                asker = self.session.asker(time.monotonic() + min(limit, remaining))
                 derived = zlib.crc32(f"{self.seed}:{check.name}:without:{attempt}".encode())
                 outcome = checks.run_check(replace(check, ops=rows), self.rubric, asker, derived, self.examples)
             except WorkerFailure as exc:
@@ -192,8 +228,9 @@ class Award:
     def _diagnose_rerun(self, check, result, failure) -> dict | None:
         """Diagnose a re-run's failure; add its diagnoses to the check; the families it pins."""
         failed = diagnose.FailedCheck(check.name, failure, judge.example(failure))
+        left = self.budget_end - time.monotonic()
         found = diagnose.diagnose(self.rubric, [failed], self.session.asker,
-                                  self.budget_end - time.monotonic()).get(check.name, [])
+                                  min(left, self.seconds or left)).get(check.name, [])
         pins: dict = {}
         known = {(d.id, d.family) for d in result.diagnoses}
         for d in found:
@@ -236,4 +273,4 @@ class Award:
         return result.families
 
 
-__all__ = ["Award", "PASSED", "screens", "scope_of", "shares", "weights_of"]
+__all__ = ["Award", "PASSED", "hung_family", "screens", "scope_of", "shares", "weights_of"]

@@ -2,12 +2,23 @@
 
 The exercise has a wall-clock budget (``limits.exercise_seconds``): a
 submission that hangs uses it up once, and the checks left are reported as not
-run, instead of each waiting out its own limit; once a check has timed out, each
-later one gets ``limits.hang_seconds`` at most, so that a submission that hangs
-is reported within check_seconds + checks x hang_seconds (the later checks,
-then the screens of each operation alone): 28 s for 04_engine, 26 s for 05_nn,
-at most 30 s for every shipped exercise (tests/security/test_limits.py). A
-worker that dies or hangs is replaced for the next check; a submission that
+run, instead of each waiting out its own limit. Once a check has timed out, each
+later request gets ``limits.hang_seconds`` at most, and everything left (the
+later checks, the screens of each operation alone, the probes, the re-runs for
+per-family credit) shares checks x hang_seconds: a submission that hangs is
+reported within check_seconds + checks x hang_seconds, 28 s for 04_engine, 26 s
+for 05_nn, at most 30 s for every shipped exercise (tests/security/test_limits.py).
+
+A hang costs its limit once where it can:
+
+* in backward() itself (not in one operation's ``_backward``): the screens run
+  at once, and when even one operation alone hangs, every later gradient check
+  is reported as not run, without waiting;
+* in one operation's ``_backward`` (the worker's watchdog says which): that
+  operation is pinned like a missing one, later generated checks are not run
+  with it, and the other operations earn their shares (``harness.grading.credit``).
+
+A worker that dies or hangs is replaced for the next check; a submission that
 cannot be loaded fails every check with the same reason, without starting more
 workers.
 """
@@ -17,6 +28,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.core import ops
 from harness.grading import checks, credit, vetting
 from harness.diagnosis import diagnose
 from harness.graphs import example_graph
@@ -58,6 +70,9 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
     failed: list = []
     outcomes: dict = {}   # check name -> what it saw, for per-family credit
     hung = False   # after a timeout, later checks get hang_seconds: a hang is reported soon
+    screened = None        # the one-operation screens, once run (at once after a hang in backward())
+    hangs_alone = ""       # why later gradient checks are not run: backward() hangs on one operation
+    hanging: dict = {}     # family whose own _backward hung -> the check where it did
     try:
         for check in rubric.checks:
             started = time.monotonic()
@@ -66,6 +81,10 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
             if failure is None and remaining <= 0:
                 failure = judge.Failure(TIMEOUT, f"not run: the exercise's time budget of "
                                         f"{rubric.limits.exercise_seconds:g} s was used up by earlier checks")
+            if failure is None and hangs_alone and check.backward:
+                failure = judge.Failure(TIMEOUT, hangs_alone)
+            if failure is None and check.backward and check.kind == "generated":
+                failure = _hangs_in(check, hanging)
             if failure is None:
                 seconds, limit = _time_limit(check, rubric.limits, remaining, hung)
                 try:
@@ -85,8 +104,22 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                     if exc.kind == TIMEOUT:  # the limit, not the time left: the same text every run
                         failure.message = f"no answer within {limit}" + exc.located()
                         failure.graph, failure.backward = exc.graph, exc.backward  # what was computed
+                        failure.family = credit.hung_family(exc)
+                        hanging.setdefault(failure.family, check.name)
+                        if not hung:   # what follows (checks, screens, probes, re-runs) shares this
+                            budget_end = min(budget_end, time.monotonic()
+                                             + len(rubric.checks) * rubric.limits.hang_seconds)
                         hung = True
                     session.close()
+                    if exc.kind == TIMEOUT and exc.backward and screened is None and _in_backward(exc):
+                        # A hang in backward() itself, not in one operation's _backward: the rows
+                        # alone say at once whether every later gradient check would hang too.
+                        screened, alone = _screens(rubric, session, budget_end, rubric.limits.hang_seconds,
+                                                   split=True)
+                        if alone:
+                            hangs_alone = (f"not run: backward() hung in {check.name!r}, and again on "
+                                           f"one operation alone (`b = a + b`): every gradient check "
+                                           f"would hang the same way")
             if failure is not None:
                 others = outcome.others if outcome and failure is outcome.failure else ()
                 shown = (failure,) + tuple(others)[:2]
@@ -102,7 +135,9 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
             # Once a check has timed out, the screens and the probes get hang_seconds too: a
             # submission whose backward() hangs would hang in them as well (10 s more, each).
             after = rubric.limits.hang_seconds if hung else rubric.limits.check_seconds
-            screened = _screens(rubric, session, failed, budget_end, after) if analysable else []
+            if screened is None:
+                screened = _screens(rubric, session, budget_end, after)[0] \
+                    if analysable and _credited(rubric, failed) else []
             left = budget_end - time.monotonic()
             probe_seconds = min(left, after) if hung else left
             found = diagnose.diagnose(rubric, failed + screened, session.asker, probe_seconds) \
@@ -116,7 +151,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 pairs = [(c, r, outcomes.get(c.name)) for c, r in zip(rubric.checks, result.checks)
                          if not r.passed]
                 credit.Award(rubric, session, options.seed, options.examples, budget_end, found,
-                             screened).run(pairs)
+                             screened, rubric.limits.hang_seconds if hung else None).run(pairs)
     finally:
         if session is not None:
             result.warnings.extend(session.warnings)
@@ -124,19 +159,42 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
     return result
 
 
-def _screens(rubric, session, failed: list, budget_end: float, seconds: float) -> list:
-    """Each operation alone, when a check that can earn per-family credit failed."""
+def _credited(rubric, failed: list) -> bool:
+    """Whether a check that can earn per-family credit failed (the screens are for those)."""
     kinds = {c.name: c.kind for c in rubric.checks}
-    if not any(kinds.get(f.name) in credit.CREDITED_KINDS for f in failed):
-        return []
+    return any(kinds.get(f.name) in credit.CREDITED_KINDS for f in failed)
+
+
+def _hangs_in(check, hanging: dict) -> judge.Failure | None:
+    """A generated check drawing an operation whose ``_backward`` already hung is not run with it:
+    it would hang again; per-family credit grades it on the other operations."""
+    family = next((op.family for op in check.ops if op.family in hanging), None)
+    if family is None:
+        return None
+    return judge.Failure(TIMEOUT, f"not run with {ops.symbol(family)}: its `_backward` hung in "
+                         f"{hanging[family]!r}; the other operations are graded without it",
+                         family=family)
+
+
+def _in_backward(exc: WorkerFailure) -> bool:
+    """Whether a timeout was in backward() and not in one operation's own ``_backward``."""
+    where = exc.where or {}
+    return where.get("phase") == "backward" and not isinstance(where.get("operation"), str)
+
+
+def _screens(rubric, session, budget_end: float, seconds: float, split: bool = False) -> tuple:
+    """Each operation alone: (the failing screens, whether backward() hung on them)."""
     remaining = budget_end - time.monotonic()
     if remaining <= 1.0:
-        return []
+        return [], False
+
+    def asker():
+        return session.asker(time.monotonic() + min(seconds, budget_end - time.monotonic()))
     try:
-        return credit.screens(rubric, session.asker(time.monotonic() + min(seconds, remaining)))
-    except (WorkerFailure, _LoadFailed):
+        return credit.screens(rubric, asker, split)
+    except _LoadFailed:
         session.close()
-        return []
+        return [], False
 
 
 def _time_limit(check, limits, remaining: float, hung: bool) -> tuple:
@@ -182,6 +240,10 @@ class _Session:
         return self.worker.layer
 
     def asker(self, deadline: float) -> checks.Asker:
+        if self.worker is not None and self.worker.stopped:
+            # Killed after a timeout where nobody closed the session (the probes catch their
+            # own failures): asking that worker again would read its SIGKILL as the student's.
+            self.close()
         if self.worker is None:
             self.worker, self.fresh = WorkerProcess(self.folder, self.rubric.limits), True
         if self.fresh:

@@ -39,6 +39,7 @@ class Failure:
     mismatches: list = field(default_factory=list)
     error: dict | None = None     # the worker's record of an exception
     code: tuple | None = None     # how to print the graph, when not one line per value
+    family: str = ""              # a timeout in one operation's _backward: that operation's family
 
     def sort_key(self) -> tuple:
         return self.graph.sort_key() if self.graph is not None else (1 << 30,)

@@ -156,3 +156,31 @@ def test_when_the_probes_hang_the_checks_own_exceptions_are_still_read(tmp_path)
     assert {"timeout", "reflected-operand", "recursion-depth"} <= ids, run.describe()
     assert "exception" not in ids, run.describe()
     assert lines["recursion-depth"] == {"value.py, line 110"}, lines
+
+
+@pytest.mark.parametrize("engine, works, broken", [
+    ("pow_backward_while_hang_lecture", {"add", "mul", "neg", "exp", "tanh"},
+     {"pow": "timeout", "div": "timeout", "sub": "reflected-operand", "relu": "missing-operation"}),
+    ("pow_backward_while_hang_micrograd", {"add", "sub", "mul", "neg", "relu"},
+     {"pow": "timeout", "div": "timeout", "exp": "missing-operation", "tanh": "missing-operation"}),
+])
+def test_an_operation_whose_backward_hangs_costs_its_own_share(tmp_path, engine, works, broken):
+    """pow's ``_backward`` loops forever for some exponents, and ``a / b`` (``a * b**-1``) with it:
+    those two lose their shares of each gradient check, as a missing operation would; the
+    operations that work keep theirs (tests/corpus/learners/EXPECTED.yaml), and the forward
+    check keeps its own (it once lost everything to the worker the probes' hang had killed)."""
+    # Each hang (pow's screen, div's, the probes) waits hang_seconds, and everything after the
+    # first shares 6 x hang_seconds: 1.5 s leaves room for the re-runs on a loaded machine.
+    limits = dict(QUICK_HANGS, hang_seconds=1.5, exercise_seconds=20)
+    folder = make_exercise(tmp_path / "ex", "04_engine", ENGINES / f"{engine}.py", limits=limits)
+    run = run_grade(folder, "--format", "json", cwd=tmp_path)
+    checks = {c["name"]: c for c in run.report["exercises"][0]["checks"]}
+    for name in ("gradients-trees", "reuse"):
+        families = checks[name]["families"]
+        assert {f for f, s in families.items() if s == "passed"} == works, (name, families)
+        assert {f: s for f, s in families.items() if s != "passed"} == broken, (name, families)
+        assert 0 < checks[name]["score"] < checks[name]["max_score"], checks[name]
+    forward = checks["forward"]["families"]
+    assert forward["pow"] == "passed" and checks["forward"]["score"] > 0, forward  # pow's forward is right
+    hang = next(d for d in checks["gradients-trees"]["diagnoses"] if d["id"] == "timeout")
+    assert "in the `_backward` of `**`" in hang["message"], hang

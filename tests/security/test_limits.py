@@ -147,9 +147,9 @@ def test_limits_in_a_rubric_are_validated():
 
 
 def test_the_shipped_rubrics_report_a_hang_within_30_seconds():
-    """A hang costs the first check its limit, every later check and the screens after them
-    ``hang_seconds`` (harness/grading/run.py), capped by ``exercise_seconds``: at most 30 s per
-    shipped exercise (04_engine: 10 s + 6 x 3 s = 28 s). The test below shows it on shorter limits."""
+    """A hang costs the first check its limit; everything after it shares checks x ``hang_seconds``
+    (harness/grading/run.py), capped by ``exercise_seconds``: at most 30 s per shipped exercise
+    (04_engine: 10 s + 6 x 3 s = 28 s). The tests below show it on shorter limits."""
     for name, path in rubric.builtin_rubrics().items():
         r = rubric.load(path)
         worst = r.limits.check_seconds + len(r.checks) * r.limits.hang_seconds
@@ -176,6 +176,24 @@ def test_hangs_are_reported_within_the_limits(tmp_path):
         assert seconds < limits["exercise_seconds"] + 2, f"{name}: reported after {seconds:.1f} s"
         assert report["score"] == (2 if name == "sigterm_ignored.py" else 0), ids
         assert ids.count("timeout") == (len(ids) - 1 if name == "sigterm_ignored.py" else len(ids)), ids
+
+
+def test_a_backward_that_hangs_on_one_operation_alone_costs_its_limit_once(tmp_path):
+    """backward() itself spins: after the first gradient check times out, the screens (each
+    operation alone) hang too, so the later gradient checks are reported as not run instead of
+    each waiting out hang_seconds; the forward check, which never calls backward(), still passes."""
+    folder = make_exercise(tmp_path / "ex", "04_engine", HOSTILE / "infinite_loop_in_backward.py",
+                           limits=QUICK_HANGS)
+    run = subprocess.run(grade_command() + [str(folder), "--format", "json"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    checks = json.loads(run.stdout)["exercises"][0]["checks"]
+    assert [c["passed"] for c in checks] == [True] + [False] * 5, run.stdout[:2000]
+    first = checks[1]["diagnoses"][0]
+    assert first["id"] == "timeout" and "still running at value.py" in first["message"], first
+    for later in checks[2:]:
+        said = later["diagnoses"][0]
+        assert said["id"] == "timeout" and later["graphs_checked"] == 0, later
+        assert said["message"].startswith("not run: backward() hung in 'gradients-trees'"), said
 
 
 def _grade_with_env(tmp_path: Path, **env) -> subprocess.CompletedProcess:
