@@ -87,6 +87,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 failure = _hangs_in(check, hanging)
             if failure is None:
                 seconds, limit = _time_limit(check, rubric.limits, remaining, hung)
+                asker = None
                 try:
                     asker = session.asker(time.monotonic() + seconds)
                     outcome = outcomes[check.name] = checks.run_check(check, rubric, asker, options.seed,
@@ -102,10 +103,14 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 except WorkerFailure as exc:
                     failure = judge.Failure(exc.kind, exc.detail)
                     if exc.kind == TIMEOUT:  # the limit, not the time left: the same text every run
+                        if asker is not None and asker.capped:
+                            limit = (f"{rubric.limits.hang_seconds:g} s for {asker.capped} small graphs "
+                                     f"(a working engine answers them in milliseconds)")
                         failure.message = f"no answer within {limit}" + exc.located()
                         failure.graph, failure.backward = exc.graph, exc.backward  # what was computed
                         failure.family = credit.hung_family(exc)
-                        hanging.setdefault(failure.family, check.name)
+                        if failure.family:
+                            hanging.setdefault(failure.family, check.name)
                         if not hung:   # what follows (checks, screens, probes, re-runs) shares this
                             budget_end = min(budget_end, time.monotonic()
                                              + len(rubric.checks) * rubric.limits.hang_seconds)
@@ -249,7 +254,7 @@ class _Session:
         if self.fresh:
             self.fresh = False
             self._load(deadline)
-        return checks.Asker(self.worker, self.rubric.entry, deadline)
+        return checks.Asker(self.worker, self.rubric.entry, deadline, self.rubric.limits.hang_seconds)
 
     def _load(self, deadline: float) -> None:
         request = {"op": "load", "sources": self.loaded, "entry": self.rubric.entry,
