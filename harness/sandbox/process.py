@@ -34,15 +34,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from harness.core import protocol
-from harness.core.graph import Graph
 from harness.sandbox import layers
 from harness.sandbox import reaper
 from harness.sandbox import workdir
+from harness.sandbox.failure import WorkerFailure, hang_failure
 from harness.core.errors import MicrogradeError
 from harness.core.limits import Limits
 from harness.core.kinds import RESOURCE_LIMIT, TIMEOUT, WORKER_CRASH
@@ -67,62 +66,8 @@ class SandboxError(MicrogradeError):
     """A worker could not start or confine itself: the grader's fault, never the student's."""
 
 
-@dataclass
-class WorkerFailure(MicrogradeError):
-    """The worker did not answer: ``kind`` is timeout, resource-limit or worker-crash.
-
-    For a timeout, ``where`` is the worker's own report of where the student's
-    code was (``file``, ``line``, ``function``, ``operation``, ``method``,
-    ``stack``: validated, untrusted text), and ``graph`` the graph it was computing.
-    """
-
-    kind: str
-    detail: str
-    where: dict | None = None
-    graph: Graph | None = None
-    backward: bool = True
-
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.detail}"
-
-    def located(self) -> str:
-        """ "; it was at value.py, line 40, in the `_backward` of `**` (Value.__pow__)", or ""."""
-        w = self.where or {}
-        if not isinstance(w.get("file"), str) or not isinstance(w.get("line"), int):
-            return ""
-        file = w["file"]
-        at = f"{file[1:-1]}, line {w['line']}" if file.startswith("<cell ") else f"{file}, line {w['line']}"
-        if isinstance(w.get("operation"), str):
-            at += f", in the `_backward` of `{w['operation']}`"
-            if isinstance(w.get("method"), str):
-                at += f" ({w['method']})"
-        elif isinstance(w.get("method"), str):
-            at += f", in {w['method']}"
-        elif isinstance(w.get("function"), str) and w["function"] != "<module>":
-            at += f", in {w['function']}"
-        phase = {"backward": " during backward()", "building": " while building the graph"}.get(w.get("phase"))
-        return f"; the submission was still running at {at}" + (phase or "")
-
-
 # The worker reports a hang this long before the grader's deadline, so the report arrives in time.
 _HANG_MARGIN = 0.3
-_WHERE_FIELDS = ("file", "line", "function", "operation", "method", "phase", "graph", "node", "cell")
-
-
-def _hang(record, request: dict) -> WorkerFailure:
-    """The WorkerFailure of a ``{"hang": ...}`` frame (untrusted: only short fields are kept)."""
-    where = {k: v for k, v in (record.items() if isinstance(record, dict) else ())
-             if k in _WHERE_FIELDS and (isinstance(v, int) and not isinstance(v, bool)
-                                        or isinstance(v, str) and len(v) < 200)}
-    stack = record.get("stack") if isinstance(record, dict) else None
-    if isinstance(stack, list):
-        where["stack"] = [s[:200] for s in stack[:5] if isinstance(s, str)]
-    graph = None
-    graphs, index = request.get("graphs"), where.get("graph")
-    if isinstance(graphs, list) and isinstance(index, int) and 0 <= index < len(graphs):
-        graph = Graph.from_json(graphs[index])
-    return WorkerFailure(TIMEOUT, "no answer before the deadline", where, graph,
-                         bool(request.get("backward", True)))
 
 
 class WorkerProcess:
@@ -186,16 +131,14 @@ class WorkerProcess:
                 meanwhile()
             answer = protocol.read_frame(self._response_r, deadline)
         except protocol.FrameTimeout:
-            self.kill()
-            raise WorkerFailure(TIMEOUT, "no answer before the deadline") from None
+            raise self._out_of_time(WorkerFailure(TIMEOUT, "no answer before the deadline")) from None
         except (protocol.ChannelClosed, BrokenPipeError):
             raise self._death() from None
         except protocol.ProtocolError as exc:
             self.kill()
             raise WorkerFailure(WORKER_CRASH, f"the worker's answer was unreadable ({exc})") from None
         if isinstance(answer, dict) and "hang" in answer:   # the worker's watchdog: where it hangs
-            self.kill()
-            raise _hang(answer["hang"], request)
+            raise self._out_of_time(hang_failure(answer["hang"], request))
         flooded = self._flooded()
         if flooded:  # raw writes (os.write) hit the cap and failed under the student's code
             self.kill()
@@ -280,6 +223,19 @@ class WorkerProcess:
                 return (f"the submission wrote {self.limits.output_kb} KiB or more to {which} with "
                         f"os.write, the limit; print() instead (prints past the limit are dropped)")
         return ""
+
+    def _out_of_time(self, failure: WorkerFailure) -> WorkerFailure:
+        """Kill the worker; ``failure``, or a memory limit when memory without end is why it was slow.
+
+        A submission that allocates without end reaches the memory limit only after seconds of
+        allocating: when its time runs out first holding half its limit or more, that is its fault."""
+        held = reaper.resident_mb(self.process.pid)
+        self.kill()
+        if held * 2 < self.limits.memory_mb:
+            return failure
+        return WorkerFailure(RESOURCE_LIMIT, f"the submission held {held:,} MiB of its memory limit of "
+                             f"{self.limits.memory_mb:,} MiB when its time ran out{failure.located()}",
+                             failure.where, failure.graph, failure.backward)
 
     def _death(self) -> WorkerFailure:
         """Why the worker went away, from its exit status and what it wrote."""

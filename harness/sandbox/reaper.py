@@ -80,6 +80,20 @@ def kill_all(root: int, uid: int | None = None) -> int:
     return len(killed - {root})
 
 
+def resident_mb(root: int) -> int:
+    """MiB of memory held by ``root`` and its descendants (read from /proc, not from the worker)."""
+    table = _processes()
+    tree = _targets({p: row for p, row in table.items()}, root, None, -1) & set(table)
+    total = 0
+    for pid in tree:
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as f:
+                total += int(f.read().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total * os.sysconf("SC_PAGE_SIZE") // (1 << 20)
+
+
 def _targets(table: dict, root: int, uid: int | None, me: int) -> set:
     found = {p for p, (ppid, pgid, sid, state, owner) in table.items()
              if p == root or pgid == root or sid == root or (uid is not None and owner == uid)
