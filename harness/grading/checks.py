@@ -14,7 +14,8 @@ from typing import Callable
 
 from harness.graphs import judge
 from harness.graphs.judge import CheckOutcome
-from harness.graphs.decode import random_graphs
+from harness.core.ops import OPS_BY_NAME
+from harness.graphs.decode import random_graphs, simplest_graphs
 from harness.core.named_graphs import NAMED_GRAPHS, chain, fan_out
 from harness.grading.rubric import Check, Rubric
 from harness.sandbox.process import WorkerFailure, WorkerProcess
@@ -119,6 +120,11 @@ def _run_generated(check: Check, rubric: Rubric, asker: Asker, seed: int,
                       max_leaves=max(1, min(check.max_leaves, len(failed.leaves))),
                       max_nodes=max(1, len(failed.nodes)))
 
+    def simplest(failed):   # its operations alone, before any Hypothesis
+        rows = [OPS_BY_NAME[n.op] for n in failed.nodes]
+        return simplest_graphs(rows, check.ops, shape=check.shape, max_leaves=check.max_leaves,
+                               max_nodes=check.max_nodes)
+
     def evaluate(batch, meanwhile=None):
         answers = asker.ask(batch, check.backward, meanwhile=meanwhile)
         for g, a in zip(batch, answers):
@@ -129,5 +135,5 @@ def _run_generated(check: Check, rubric: Rubric, asker: Asker, seed: int,
 
     check_seed = zlib.crc32(f"{seed}:{rubric.name}:{check.name}".encode())
     result = search(draw, single, evaluate, seed=check_seed, graphs=examples or check.examples,
-                    deadline=asker.deadline, batch_size=BATCH)
+                    deadline=asker.deadline, batch_size=BATCH, simplest=simplest)
     return CheckOutcome(result.failure, result.graphs_checked)

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from harness.core.graph import Graph
 from harness.graphs.judge import Failure
 
 _SHRINK_EXAMPLES = 300
@@ -35,7 +36,8 @@ class SearchResult:
 
 def search(draw_batch: Callable[[random.Random, int], list], single_strategy,
            evaluate: Callable[..., Failure | None], *, seed: int, graphs: int,
-           deadline: float, batch_size: int = 50) -> SearchResult:
+           deadline: float, batch_size: int = 50,
+           simplest: Callable[[Graph], list] | None = None) -> SearchResult:
     """Judge batches until ``graphs`` graphs passed or one failed; then shrink it.
 
     ``draw_batch(rng, n)`` gives ``n`` graphs; ``single_strategy(g)`` the
@@ -46,6 +48,11 @@ def search(draw_batch: Callable[[random.Random, int], list], single_strategy,
     (the next batch is drawn then: the same graphs, in the same order, as
     drawing it afterwards). It may raise (a ``WorkerFailure``, say): the
     exception propagates.
+
+    ``simplest(g)`` gives the graphs shrinking ends at for the failing ``g``, in
+    order (``decode.simplest_graphs``): they are asked first, in one request,
+    and when one fails it is the example, with no Hypothesis at all (nothing
+    smaller can fail). Most misconceptions show on one operation alone.
     """
     rng = random.Random(seed)
     found = SearchResult(None, 0)
@@ -64,6 +71,13 @@ def search(draw_batch: Callable[[random.Random, int], list], single_strategy,
             break
     if found.failure is None:
         return found
+    if simplest is not None:
+        key = found.failure.sort_key()
+        smaller = [g for g in simplest(found.failure.graph) if g.sort_key() < key]
+        smallest = evaluate(smaller) if smaller else None
+        if smallest is not None:
+            found.failure = smallest
+            return found
     shrunk = _shrink(single_strategy(found.failure.graph), lambda g: evaluate([g]), seed, deadline)
     if shrunk is not None and shrunk.sort_key() < found.failure.sort_key():
         found.failure = shrunk

@@ -140,6 +140,41 @@ def _prune(leaves, nodes) -> Graph:
                         for j in node_ids]))
 
 
+def simplest_graphs(rows: Sequence[Op], ops: Sequence[Op], *, shape: str = "dag",
+                    max_leaves: int = 3, max_nodes: int = 10) -> list:
+    """Each of ``rows`` alone on round inputs: the graphs shrinking ends at, simplest first.
+
+    One node over one leaf (``b = a + a``, ``b = a.exp()``, each plain number
+    ``k``) or two (``c = a + b``), decoded from the byte strings that say so,
+    so each is a graph of the check's own kind (its scope, shape and domains),
+    ordered by ``Graph.sort_key`` as the shrinking's best (3.0 first among equals).
+    No numbers that hide a wrong operation: not 2.0 alone (``a + a``, ``a * a`` and ``a ** 2`` are all
+    4.0), no leaf equal to the plain number or the other leaf, up to sign
+    (``2.0 / a`` at 2.0 is 1.0 either way round).
+    """
+    ops = tuple(ops)
+    header = 1 + max_leaves
+    one = [3, 1, 2]   # 3.0 (the lecture's `a = Value(3.0); b = a + a`), -3.0, 0.5
+    two = [(i, j) for i in range(4) for j in range(4) if abs(LEAF_VALUES[i]) != abs(LEAF_VALUES[j])]
+    found: dict = {}
+    for op in dict.fromkeys(rows):
+        if op not in ops:
+            continue
+        b_op = ops.index(op)
+        choices = [(i,) for i in one] + (two if op.arity == 2 and max_leaves > 1 else [])
+        for leaf_bytes in choices:
+            head = bytes([len(leaf_bytes) - 1, *leaf_bytes]).ljust(header, b"\0")
+            for b_k in range(max(1, len(op.constants))):
+                node = bytes([b_op, 1 if len(leaf_bytes) == 2 else 0, 0, b_k])   # a op b, not b op a
+                graph = decode(head + node, ops, shape, max_leaves, max_nodes)
+                if len(graph.nodes) != 1 or graph.nodes[0].op != op.name:
+                    continue   # outside the row's domain: decoded as another row
+                numbers = {abs(x) for x in graph.leaves} | ({abs(graph.nodes[0].k)} if graph.nodes[0].k else set())
+                if len(numbers) == len(graph.leaves) + (1 if graph.nodes[0].k else 0):
+                    found.setdefault(graph, None)
+    return sorted(found, key=Graph.sort_key)
+
+
 def random_graphs(rng: random.Random, count: int, ops: Sequence[Op], *, shape: str = "dag",
                   max_leaves: int = 3, max_nodes: int = 10) -> list:
     """``count`` graphs from ``rng``: the breadth of a check, without Hypothesis.

@@ -12,10 +12,11 @@ import pytest
 
 from harness.graphs import judge
 from harness.core import ops
-from harness.graphs.decode import random_graphs
+from harness.graphs.decode import random_graphs, simplest_graphs
 from harness.graphs.generate import graphs
 from harness.core.graph import Graph
 from harness.grading.rubric import builtin_rubrics, load
+from harness.grading import search as search_module
 from harness.grading.search import search
 
 BATCH = 50
@@ -45,7 +46,7 @@ def _second(row, node, data):
     return data[node.args[1]] if row.arity == 2 else node.k
 
 
-def run_search(check, failing_answer, seed):
+def run_search(check, failing_answer, seed, simplest=None):
     """Search ``check``'s graphs as the grader does, judging ``failing_answer``'s numbers."""
     def single(failed):
         return graphs(check.ops, shape=check.shape, for_shrinking=True,
@@ -66,7 +67,7 @@ def run_search(check, failing_answer, seed):
                              max_nodes=check.max_nodes)
 
     return search(draw, single, evaluate, seed=seed, graphs=check.examples,
-                  deadline=time.monotonic() + 60, batch_size=BATCH)
+                  deadline=time.monotonic() + 60, batch_size=BATCH, simplest=simplest)
 
 
 def check_of(exercise, name):
@@ -168,3 +169,38 @@ def test_the_graphs_tried_do_not_depend_on_constants_in_the_source_of_local_modu
         assert traced() == plain
     finally:
         providers.CONSTANTS_CACHE.cache.clear()
+
+
+@pytest.mark.parametrize("name", ["forward", "gradients-trees", "reuse"])
+def test_the_simplest_graphs_are_one_operation_on_numbers_that_hide_nothing(name):
+    """What is tried before Hypothesis: each row alone, of the check's own kind, simplest first,
+    never on numbers where a wrong operation gives the right value (2.0 + 2.0 == 2.0 * 2.0,
+    2.0 / 2.0 either way round, a - b with a == b)."""
+    check = check_of("04_engine", name)
+    for row in check.ops:
+        found = simplest_graphs([row], check.ops, shape=check.shape, max_leaves=check.max_leaves,
+                                max_nodes=check.max_nodes)
+        assert found, row.name
+        assert [g.sort_key() for g in found] == sorted(g.sort_key() for g in found)
+        for g in found:
+            (node,) = g.nodes
+            assert node.op == row.name, g.to_code()
+            numbers = [abs(x) for x in g.leaves] + ([abs(node.k)] if node.k else [])
+            assert len(set(numbers)) == len(numbers) and g.leaves != (2.0,), g.to_code()
+            if check.shape == "tree":
+                assert len(set(node.args)) == len(node.args), g.to_code()
+
+
+def test_a_failure_on_one_operation_alone_is_shown_without_hypothesis(monkeypatch):
+    """The assigning engine fails `b = a + a`: the simplest graphs find it in one request, so
+    Hypothesis never runs; the example is the lecture's own."""
+    def no_shrinking(*args, **kwargs):
+        raise AssertionError("Hypothesis shrinking ran")
+    monkeypatch.setattr(search_module, "_shrink", no_shrinking)
+    check = check_of("04_engine", "reuse")
+
+    def simplest(failed):
+        return simplest_graphs([ops.OPS_BY_NAME[n.op] for n in failed.nodes], check.ops,
+                               shape=check.shape, max_leaves=check.max_leaves, max_nodes=check.max_nodes)
+    result = run_search(check, assigning_answer, seed=0, simplest=simplest)
+    assert result.failure.graph.to_code() == ["a = Value(3.0)", "b = a + a", "b.backward()"]
