@@ -23,6 +23,7 @@ import os
 import resource
 import secrets
 import shutil
+import site
 import stat
 import sys
 import tempfile
@@ -37,6 +38,8 @@ ENV_VAR = "MICROGRADE_SANDBOX"   # auto (default) or one of LAYERS
 INNER_FOLDER = "/submission"     # where bubblewrap shows the worker its folder
 PRINT_MARGIN = 4096              # bytes below the output cap where prints stop being kept
 HARNESS = Path(__file__).resolve().parent.parent
+# Where numpy and the rest are, for a worker that starts without site.py (-S).
+SITE_PACKAGES = [p for p in site.getsitepackages() if os.path.isdir(p)]
 # The grader's own packages that hold answers: never visible to a worker.
 SECRET_PACKAGES = ("harness.reference", "harness.graders")
 # Unused uids for workers when the grader runs as root: one per worker, so that
@@ -105,6 +108,7 @@ def plan(layer: str, home: Path, folder: Path, limits) -> Plan:
     uid = _fresh_uid() if _own_uid(layer) else None
     processes = limits.processes if guarantees(layer)["exceed the processes limit"] else None
     spec = {"layer": layer, "uid": uid, "secrets": _secret_paths(), "processes": processes,
+            "site_packages": SITE_PACKAGES,   # the worker starts without site.py (process.py)
             # prints past this are dropped; only raw writes reach RLIMIT_FSIZE (the cap)
             "print_bytes": max(0, limits.output_kb * 1024 - PRINT_MARGIN)}
     if uid is not None:

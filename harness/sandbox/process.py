@@ -53,7 +53,10 @@ from harness.core.kinds import RESOURCE_LIMIT, TIMEOUT, WORKER_CRASH
 # else is installed), and what it held moved the student's objects in memory, and
 # so the order in which a set of Values iterates: an assigning engine got other
 # wrong numbers after an unrelated file appeared beside the grader.
-_BOOTSTRAP = ("import importlib.util, sys; "
+# It starts with -S: site.py lists site-packages (for .pth files) at start-up, and that
+# listing, of whatever else is installed there, did the same. The worker puts the grader's
+# site-packages on sys.path itself (layers.plan); exit(), quit() and help() are defined here.
+_BOOTSTRAP = ("import importlib.util, sys, site; site.setquit(); site.sethelper(); "
               "spec = importlib.util.spec_from_file_location('harness', {init!r}, "
               "submodule_search_locations=[{package!r}]); "
               "sys.modules['harness'] = package = importlib.util.module_from_spec(spec); "
@@ -96,7 +99,7 @@ class WorkerProcess:
         os.set_blocking(self._request_w, False)
         limits, max_fd = self.limits, max(request_r, response_w)
         command = self.plan.prefix + [
-            sys.executable, "-s", "-B", "-c", _BOOTSTRAP,
+            sys.executable, "-S", "-s", "-B", "-c", _BOOTSTRAP,
             str(request_r), str(response_w), json.dumps(self.plan.spec)]
         try:
             with reaper.LOCK:  # registered before another thread looks for orphans

@@ -24,6 +24,7 @@ from harness.core import nn_scenarios as _nn
 from harness.core import protocol as _protocol
 from harness.worker import cells as _cells
 from harness.worker import honest as _honest
+from harness.worker import package as _package
 from harness.worker.numbers import to_number
 from harness.worker.watchdog import Watchdog
 
@@ -337,8 +338,11 @@ def main() -> None:
     worker = Worker(folder)
     spec = _protocol.parse(sys.argv[3].encode()) if len(sys.argv) > 3 else {}
     worker.secrets = tuple(os.path.realpath(p) for p in spec.get("secrets", ()))
-    _hide_harness()
+    site_packages = [p for p in spec.get("site_packages", ()) if type(p) is str]
+    sys.path.extend(site_packages)
+    _package.hide_harness(site_packages)
     sys.meta_path.insert(0, worker)
+    sys.meta_path.append(_package.HarnessFinder())
     sys.addaudithook(worker.audit)
     sys.path[:0] = [folder]
     sys.argv = [os.path.join(folder, "value.py")]
@@ -357,31 +361,6 @@ def main() -> None:
         watchdog.arm(request.get("watchdog"))
         if not watchdog.answer(worker.handle(request)):
             return   # the watchdog reported this request as hung: the grader kills the worker
-
-
-def _hide_harness() -> None:
-    """Take the harness out of the submission's reach before it runs.
-
-    The bootstrap put the harness's parent folder first on ``sys.path``. In a
-    source checkout (an editable install) that folder is the repository,
-    holding ``reference/`` and ``graders/``: it leaves ``sys.path``. In a wheel
-    install it is site-packages, which numpy and the rest also need: it stays,
-    and the harness is kept out by the import guard (``harness`` is forbidden)
-    and by the layers, which hide ``harness.reference`` and ``harness.graders``.
-    Every builtin is pinned into the harness modules first, and the modules
-    leave ``sys.modules``, so that importing them goes through the guard.
-    """
-    import site
-    harness_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    site_dirs = {os.path.realpath(p) for p in site.getsitepackages()}
-    if sys.path and sys.path[0] == harness_parent:
-        del sys.path[0]   # the bootstrap's own entry
-    if os.path.realpath(harness_parent) not in site_dirs:
-        sys.path[:] = [p for p in sys.path if p != harness_parent]
-    harness_modules = [m for m in sys.modules if m == "harness" or m.startswith("harness.")]
-    _honest.pin_builtins([sys.modules[m] for m in harness_modules])
-    for name in harness_modules:
-        del sys.modules[name]
 
 
 if __name__ == "__main__":

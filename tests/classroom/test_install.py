@@ -89,15 +89,13 @@ def test_only_harness_reference_is_importable_from_the_wheel(wheel_venv, tmp_pat
     assert "site-packages/harness/reference" in secrets.stdout and "harness/graders" in secrets.stdout, secrets
 
 
-@pytest.mark.xfail(reason="site.py lists site-packages (for .pth files) as the worker starts, and that "
-                          "listing stays in its heap: start the worker with -S and add site-packages "
-                          "itself (harness/sandbox/process.py)")
 def test_a_package_installed_beside_the_grader_changes_no_number(wheel_venv, tmp_path):
     """An assigning engine's wrong numbers follow the order in which a ``set`` of Values
     iterates, that is where its objects land in the worker's memory. Python keeps a listing
     of each folder it imports from: the worker once imported the grader from site-packages,
     so installing anything else there moved the student's objects and changed the numbers
-    (and a wheel build in the repository did the same to an editable install, mid-suite)."""
+    (and a wheel build in the repository did the same to an editable install, mid-suite), and
+    site.py's listing of site-packages at start-up did too: the worker starts with -S."""
     folder = exercise(tmp_path, "04_engine", {"value.py": ROOT / "tests" / "corpus" / "buggy" / "assign_grad.py"})
 
     def report() -> dict:
