@@ -35,6 +35,7 @@ from harness.graphs import example_graph
 from harness.graphs import judge
 from harness.core.errors import UsageError
 from harness.grading.exercise import Target, load_plan
+from harness.grading.rubric import RubricError
 from harness.sandbox.layers import SandboxUnavailable
 from harness.core.results import CheckResult, ExerciseResult
 from harness.sandbox.process import WorkerFailure, WorkerProcess, current_layer, start_worker
@@ -63,6 +64,8 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
         layer = session.start() if session is not None else current_layer()
     except SandboxUnavailable as exc:
         raise UsageError(str(exc)) from None
+    except UsageError as exc:   # limits a worker cannot start under: the rubric's file says them
+        raise RubricError(rubric.source, "limits", str(exc)) from None
     result = ExerciseResult(rubric.name, display_path or str(target.folder), rubric.title,
                             sandbox=layer)
     result.warnings.extend(plan_warnings)

@@ -42,7 +42,7 @@ from harness.sandbox import layers
 from harness.sandbox import reaper
 from harness.sandbox import workdir
 from harness.sandbox.failure import WorkerFailure, hang_failure
-from harness.core.errors import MicrogradeError
+from harness.core.errors import MicrogradeError, UsageError
 from harness.core.limits import Limits
 from harness.core.kinds import RESOURCE_LIMIT, TIMEOUT, WORKER_CRASH
 
@@ -312,18 +312,31 @@ def start_worker(submission_folder: Path, limits: Limits) -> "WorkerProcess":
         try:
             worker = WorkerProcess(submission_folder, limits, layer)
             worker.wait_ready(time.monotonic() + 10)
-        except (SandboxError, WorkerFailure, OSError, protocol.ProtocolError, protocol.FrameTimeout):
+        except (SandboxError, WorkerFailure, OSError, protocol.ProtocolError, protocol.FrameTimeout) as exc:
+            said = (worker.output("stderr", 4000).strip()[-600:] if worker is not None else "") or str(exc)
             if worker is not None:
                 worker.close()
             why = _probe(layer)
             if why is None:   # the layer works here: the rubric's limits are what failed
                 _chosen[asked] = layer
-                raise
+                raise _limits_too_low(limits, layer, said) from None
             why_not[layer] = why
             continue
         _chosen[asked] = layer
         return worker
     raise _unavailable(asked, why_not)
+
+
+def _limits_too_low(limits: Limits, layer: str, said: str) -> UsageError:
+    """A worker starts here with the default limits, but not with the rubric's: a usage error."""
+    default = Limits()
+    changed = ", ".join(f"{f}: {getattr(limits, f):g}" for f in ("memory_mb", "open_files", "processes",
+                                                                  "cpu_seconds", "output_kb")
+                        if getattr(limits, f) != getattr(default, f)) or "the defaults"
+    return UsageError(f"a worker cannot start under these limits ({changed}), though it starts under "
+                      f"the default ones ({layer} layer): raise them (memory_mb is the usual one: "
+                      f"Python needs more address space than that); "
+                      f"the worker said: {said.splitlines()[-1] if said.strip() else 'nothing'}")
 
 
 def _to_try(asked: str, found: list, why_not: dict) -> list:

@@ -199,6 +199,20 @@ def test_a_backward_that_hangs_on_one_operation_alone_costs_its_limit_once(tmp_p
         assert said["message"].startswith("not run: backward() hung in 'gradients-trees'"), said
 
 
+@pytest.mark.parametrize("memory_mb", [5, 10])
+def test_limits_a_worker_cannot_start_under_are_a_usage_error_naming_the_rubric(memory_mb, tmp_path):
+    """5 MiB: the loader cannot map libpython; 10 MiB: Python starts, then never says it is ready.
+    Either way it is the rubric's doing (exit 2, its file and key named), not the grader's (exit 3)."""
+    folder = make_exercise(tmp_path / "ex", "04_engine", HOSTILE / "stub_untouched.py",
+                           limits={"memory_mb": memory_mb})
+    run = subprocess.run(grade_command() + [str(folder)], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 2, run.stdout[-1000:] + run.stderr[-2000:]
+    assert "Traceback" not in run.stderr, run.stderr
+    assert "micrograde.yaml: limits: a worker cannot start under these limits" in run.stderr, run.stderr
+    assert f"memory_mb: {memory_mb}" in run.stderr, run.stderr
+
+
 def _grade_with_env(tmp_path: Path, **env) -> subprocess.CompletedProcess:
     folder = make_exercise(tmp_path / "04", "04_engine", HOSTILE / "stub_untouched.py")
     return subprocess.run(grade_command() + [str(folder), "--format", "json"], cwd=tmp_path,
