@@ -24,6 +24,7 @@ from harness.diagnosis.models import Defect, Style, model_class
 from harness.core import ops
 from harness.core.ops import OPS_BY_NAME
 from harness.diagnosis.probes import Probe, probe_set
+from harness.diagnosis.pinning import shows_forward
 from harness.core.results import Diagnosis
 from harness.sandbox.process import WorkerFailure
 from harness.diagnosis.catalogue import (FORBIDDEN_IMPORT, GRAD_OVERWRITE, IMPORT_ERROR,
@@ -63,7 +64,7 @@ def generic(failure: judge.Failure, example: str | None = None) -> Diagnosis:
     message += _raised_in(error, failure.graph) + _caret(error)
     return Diagnosis(id=failure.kind, title=entry.title if entry else GENERIC_TITLES.get(failure.kind, failure.kind),
                      message=message, example=text, line=line, advice=entry.advice if entry else "",
-                     family=failure.family)
+                     family=failure.family or _backward_family(error))
 
 
 def _caret(error: dict) -> str:
@@ -91,6 +92,14 @@ def unloaded(failed: list) -> dict:
                                         message=f"not run: {GENERIC_TITLES.get(f.failure.kind, f.failure.kind).lower()} "
                                                 f"(see the check {first!r})")]
     return result
+
+
+def _backward_family(error: dict) -> str:
+    """The family whose ``_backward`` raised (``Value.__pow__.<locals>._backward``), or ""."""
+    function = error.get("function")
+    if not isinstance(function, str) or not function.endswith("<locals>._backward"):
+        return ""
+    return ops.family_of_method(function.split(".<locals>.")[0].rpartition(".")[2])
 
 
 def _raised_in(error: dict, graph) -> str:
@@ -171,12 +180,17 @@ def _name_the_rest(result: dict, named: set, findings: Findings, probes, outcome
             continue
         graph = probes[index].graph
         rows = {n.op for n in graph.nodes}
-        # A gradient's misconception goes to a check of gradients; one read before backward()
-        # (a missing operation, a number operand) to the first check that builds the graph.
-        needs_backward = backward and all(defect != d for d, _ in findings.rules)
+        # A gradient's misconception goes to a check of gradients; one that shows in forward
+        # values (a missing operation, a number operand) to the first check that builds the
+        # graph. A rule's finding is not always the latter: a recursive sort is read from the
+        # deep probe's RecursionError, and a forward check must not carry (and lose to) it.
+        needs_backward = backward and not shows_forward(defect.id)
+        # Seen only on a graph deeper than the recursion limit: only a check of such graphs shows it.
+        needs_depth = probes[index].kind == "deep"
         hosts = sorted(analysable, key=lambda f: getattr(checks.get(f.name), "shape", "") == "tree")
         host = next((checks[f.name] for f in hosts
                      if checks.get(f.name) is not None and (checks[f.name].backward or not needs_backward)
+                     and (checks[f.name].kind == "chain" or not needs_depth)
                      and rows <= {op.name for op in (checks[f.name].ops or rubric.ops)}), None)
         failure = judge.judge(graph, answers[index], host.backward) if host is not None else None
         if failure is None:

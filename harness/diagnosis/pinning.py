@@ -16,14 +16,14 @@ operation's share of a check; one of the whole engine costs the whole check:
 from __future__ import annotations
 
 from harness.core.results import Diagnosis
-from harness.core.kinds import TIMEOUT
+from harness.core.kinds import EXCEPTION, TIMEOUT
 from harness.diagnosis.catalogue import (GRAD_OVERWRITE, MISSING_CHAIN_RULE, MISSING_OPERATION,
                                          NUMBER_OPERAND, REFLECTED_OPERAND, WRONG_FORWARD, family_suffix)
 
 # Ids that carry their family in ``Diagnosis.family`` (those that end in it, such as
 # ``wrong-derivative-tanh``, are read by the catalogue's ``family_suffix``).
 _PER_FAMILY = (MISSING_OPERATION, REFLECTED_OPERAND, NUMBER_OPERAND, GRAD_OVERWRITE, MISSING_CHAIN_RULE,
-               TIMEOUT)
+               TIMEOUT, EXCEPTION)
 # Ids that show in forward values too: they break a family in a check without backward.
 _FORWARD = (MISSING_OPERATION, REFLECTED_OPERAND, NUMBER_OPERAND, WRONG_FORWARD)
 

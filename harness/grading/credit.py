@@ -268,9 +268,11 @@ class Award:
 
     @staticmethod
     def _whole(result, scope, why: str) -> dict:
+        """The whole check is lost; no family is pinned by it (a recursive sort fails the 5,000
+        chain, not ``+`` in the fan-out), so nothing is passed on to the fixed checks."""
         result.earned = 0.0
         result.families = {f: why for f in scope}
-        return result.families
+        return {}
 
 
 __all__ = ["Award", "PASSED", "hung_family", "screens", "scope_of", "shares", "weights_of"]

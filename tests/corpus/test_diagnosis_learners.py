@@ -184,3 +184,29 @@ def test_an_operation_whose_backward_hangs_costs_its_own_share(tmp_path, engine,
     assert forward["pow"] == "passed" and checks["forward"]["score"] > 0, forward  # pow's forward is right
     hang = next(d for d in checks["gradients-trees"]["diagnoses"] if d["id"] == "timeout")
     assert "in the `_backward` of `**`" in hang["message"], hang
+
+
+@pytest.mark.parametrize("engine, check, lost", [
+    # A recursive sort fails the 5,000 chain, not the forward values or the 14-value graphs.
+    ("mul_uses_grad_tanh_exp_assign_lecture", "forward",
+     {"sub": "reflected-operand", "div": "reflected-operand", "relu": "missing-operation"}),
+    ("mul_uses_grad_tanh_exp_assign_lecture", "reuse",
+     {"mul": "wrong-derivative-mul", "sub": "wrong-derivative-mul", "neg": "wrong-derivative-mul",
+      "div": "wrong-derivative-mul", "exp": "grad-overwrite", "tanh": "grad-overwrite", "relu": "missing-operation"}),
+    ("assign_in_add_only_micrograd", "reuse",
+     {"add": "grad-overwrite", "sub": "grad-overwrite", "exp": "missing-operation", "tanh": "missing-operation"}),
+    # pow's _backward reads other.data of a number: a TypeError there costs pow (and a / b = a * b**-1).
+    ("pow_backward_reads_other_data", "gradients-trees",
+     {"div": "exception", "pow": "exception", "exp": "missing-operation", "tanh": "missing-operation"}),
+])
+def test_a_defect_costs_only_the_checks_and_operations_it_shows_in(tmp_path, engine, check, lost):
+    """Each of these learner engines also has a recursive sort (the deep chain's RecursionError):
+    that once cost every check it was named in, whole, and was named in checks of small graphs
+    it cannot affect; an exception in one operation's ``_backward`` cost every operation."""
+    folder = make_exercise(tmp_path / "ex", "04_engine", ENGINES / f"{engine}.py")
+    run = run_grade(folder, "--format", "json", cwd=tmp_path)
+    checks = {c["name"]: c for c in run.report["exercises"][0]["checks"]}
+    families = checks[check]["families"]
+    assert {f: s for f, s in families.items() if s != "passed"} == lost, (check, families)
+    assert "recursion-depth" not in {d["id"] for d in checks[check]["diagnoses"]}, checks[check]["diagnoses"]
+    assert checks["deep-chain"]["diagnoses"][0]["id"] == "recursion-depth", checks["deep-chain"]
