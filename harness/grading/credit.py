@@ -136,7 +136,8 @@ class Award:
         self.seconds = seconds   # each re-run's and its diagnosis's limit (hang_seconds after a hang)
         every = [d for ds in found.values() for d in ds]
         self.shared = shared_helper_lines(every)
-        self.broken_alone: dict = {}     # family -> (diagnosis, shows in forward values), from the screens
+        # family -> (diagnosis, shows in forward values, seen only on `a op a`), from the screens
+        self.broken_alone: dict = {}
         for s in screened:
             diagnoses = found.get(s.name, [])
             pins = [(family_of(d, self.shared), d) for d in diagnoses]
@@ -146,8 +147,10 @@ class Award:
             for _, d in pins:
                 d.graph = d.graph or example_graph.describe(s.failure)
             first = pins[0][1]
+            node = s.failure.graph.nodes[0]
+            reused = len(set(node.args)) < len(node.args)   # the rows alone on two leaves come first
             for family, d in [(row_family, first)] + pins:
-                self.broken_alone.setdefault(family, (d, shows_forward(d.id)))
+                self.broken_alone.setdefault(family, (d, shows_forward(d.id), reused))
 
     def run(self, pairs: list) -> None:
         """Set ``earned`` and ``families`` on each failed (check, result, outcome)."""
@@ -173,7 +176,9 @@ class Award:
                 return None, d.id
             broken.setdefault(family, d.id)
         known = {(d.id, d.family) for d in result.diagnoses}
-        for family, (d, forward) in self.broken_alone.items():
+        for family, (d, forward, reused) in self.broken_alone.items():
+            if reused and check.shape == "tree":
+                continue   # what shows only when a value is read twice cannot cost a check of trees
             if (check.backward or forward) and family in scope_of(check) and family not in broken:
                 broken[family] = d.id
                 if (d.id, d.family) not in known:   # name every misconception that cost a share
