@@ -14,7 +14,6 @@ from typing import Callable
 
 from harness.graphs import judge
 from harness.graphs.judge import CheckOutcome
-from harness.core.ops import OPS_BY_NAME
 from harness.graphs.decode import random_graphs, simplest_graphs
 from harness.core.named_graphs import NAMED_GRAPHS, chain, fan_out
 from harness.grading.rubric import Check, Rubric
@@ -120,9 +119,9 @@ def _run_generated(check: Check, rubric: Rubric, asker: Asker, seed: int,
                       max_leaves=max(1, min(check.max_leaves, len(failed.leaves))),
                       max_nodes=max(1, len(failed.nodes)))
 
-    def simplest(failed):   # its operations alone, before any Hypothesis
-        rows = [OPS_BY_NAME[n.op] for n in failed.nodes]
-        return simplest_graphs(rows, check.ops, shape=check.shape, max_leaves=check.max_leaves,
+    def simplest(failed):   # every operation alone, in the table's order, before any Hypothesis:
+        # the failing graph's own may not be the simplest failure (b = a + a, not b = a - a)
+        return simplest_graphs(check.ops, check.ops, shape=check.shape, max_leaves=check.max_leaves,
                                max_nodes=check.max_nodes)
 
     def evaluate(batch, meanwhile=None):

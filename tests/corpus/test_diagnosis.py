@@ -266,3 +266,11 @@ def test_generated_examples_shrink_to_a_few_operations(bug, most, graded):
         operations = [line for line in example.splitlines()
                       if " = " in line and "Value(" not in line and "#" not in line]
         assert 1 <= len(operations) <= most, f"{bug}/{name} shrank to {len(operations)} operations:\n{example}"
+
+
+def test_the_assignment_bug_is_shown_as_the_lectures_b_equals_a_plus_a_on_04(graded):
+    """The smallest example is the simplest failing operation of the whole table, not of the
+    failing graph: an example built from that graph's rows once gave `b = a - a` here."""
+    run = graded(BUGGY / "assign_grad.py", ("04_engine",))
+    example = checks_by_exercise(run.report)["04_engine"]["reuse"]["diagnoses"][0]["example"]
+    assert example.startswith("from value import Value\na = Value(3.0)\nb = a + a\nb.backward()\n"), example
