@@ -20,6 +20,7 @@ A notebook that is not JSON, or JSON that is not a notebook, is a
 """
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from pathlib import Path
@@ -38,28 +39,14 @@ class NotebookError(MicrogradeError):
 def code_cells(path: Path) -> list:
     """``[[cell number, source], ...]`` of the notebook's code cells, IPython syntax blanked."""
     try:
-        import nbformat  # late: only notebook submissions pay for it
-        import nbformat.reader
-    except ImportError:  # pragma: no cover - a dependency of the package
-        raise NotebookError("nbformat is not installed: pip install nbformat") from None
-    try:
         text = path.read_text(encoding="utf-8-sig")   # a BOM is no reason to refuse a notebook
     except UnicodeDecodeError as exc:
         raise NotebookError(f"{path.name} is not a text file ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise NotebookError(f"{path.name} cannot be read ({exc.strerror})") from None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # Parsed and converted to version 4, not validated against the schema: that
-            # costs 0.1 s a notebook, and the cells' shape is checked below.
-            nb = nbformat.convert(nbformat.reader.reads(text), 4)
-    except nbformat.reader.NotJSONError:
-        raise NotebookError(f"{path.name} is not valid JSON, so not a notebook; "
-                            "save it again from Jupyter (File > Save) or submit a .py file") from None
-    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for JSON that is not a notebook
-        raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook "
-                            f"({_short(exc)}); save it again from Jupyter or submit a .py file") from None
+    nb = _version_4(text)
+    if nb is None:
+        nb = _converted(text, path)
     cells = nb.get("cells") if isinstance(nb, dict) else None
     if not isinstance(cells, list):
         raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook (it has no list of cells)")
@@ -74,6 +61,40 @@ def code_cells(path: Path) -> list:
             raise NotebookError(f"{path.name}: cell {number} has no text as its source")
         out.append([number, python_only(source)])
     return out
+
+
+def _version_4(text: str) -> dict | None:
+    """A version 4 notebook as it is stored, read as JSON; None for anything else.
+
+    What Jupyter saves today needs no conversion, and importing nbformat costs
+    about 0.09 s (a tenth of grading a notebook): it is imported only for an
+    older version, or for the message about a file that is not a notebook."""
+    try:
+        nb = json.loads(text)
+    except ValueError:
+        return None
+    return nb if isinstance(nb, dict) and nb.get("nbformat") == 4 and isinstance(nb.get("cells"), list) else None
+
+
+def _converted(text: str, path: Path):
+    """Any other notebook, converted to version 4 by nbformat (or why it is not one)."""
+    try:
+        import nbformat  # late: only old notebooks and broken files pay for it
+        import nbformat.reader
+    except ImportError:  # pragma: no cover - a dependency of the package
+        raise NotebookError("nbformat is not installed: pip install nbformat") from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # Parsed and converted to version 4, not validated against the schema: that
+            # costs 0.1 s a notebook, and the cells' shape is checked below.
+            return nbformat.convert(nbformat.reader.reads(text), 4)
+    except nbformat.reader.NotJSONError:
+        raise NotebookError(f"{path.name} is not valid JSON, so not a notebook; "
+                            "save it again from Jupyter (File > Save) or submit a .py file") from None
+    except Exception as exc:  # noqa: BLE001 - nbformat raises many kinds for JSON that is not a notebook
+        raise NotebookError(f"{path.name} is JSON but not a Jupyter notebook "
+                            f"({_short(exc)}); save it again from Jupyter or submit a .py file") from None
 
 
 def python_only(source: str) -> str:
