@@ -175,8 +175,12 @@ def _unsupported(path: Path) -> str:
     return f"unsupported {what}: {path.name}; submit a .py or .ipynb file, a folder, a .zip or a .tar.gz"
 
 
-def _as_folder(folder: Path, rubric: Rubric, shown: str, spare: Path, warnings: list) -> Prepared:
-    """The folder that holds the exercise's files, look-alike names (``Value.PY``) renamed in a copy."""
+def _as_folder(folder: Path, rubric: Rubric, shown: str, spare: Path, warnings: list,
+               inner: bool = False) -> Prepared:
+    """The folder that holds the exercise's files, look-alike names (``Value.PY``) renamed in a copy.
+
+    A folder whose one file is the upload itself (an LMS's folder per student holding
+    ``submission.zip``, or ``lab4.ipynb``) is graded as that file, as if it stood alone."""
     if not any(p.is_file() for p in _files(folder)):
         what = "empty archive" if archive_kind(Path(shown)) else "empty folder"
         raise Unreadable(f"{what}: {shown} holds no files; submit the exercise's file {rubric.files[0]}"
@@ -201,10 +205,29 @@ def _as_folder(folder: Path, rubric: Rubric, shown: str, spare: Path, warnings: 
             warnings = warnings + [f"{shown_name} in {shown} graded as {wanted}{others}: "
                                    f"name your file {wanted}" + (" and submit it once" if others else "")]
         return Prepared(spare, warnings)
+    uploads = [p for p in _files(folder) if p.is_file() and file_kind(p)]
+    if len(uploads) == 1 and not inner:
+        return _the_upload(uploads[0], rubric, f"{shown}/{uploads[0].relative_to(folder).as_posix()}",
+                           spare.parent / "upload", warnings)
     files = sorted(p.relative_to(folder).as_posix() for p in _files(folder) if p.is_file())
     listing = ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
     raise Unreadable(f"{' or '.join(rubric.files)} not found in {shown} (it holds: {listing}); "
                      f"submit the exercise's file {rubric.files[0]}")
+
+
+def _the_upload(path: Path, rubric: Rubric, shown: str, work: Path, warnings: list) -> Prepared:
+    """The one file of a student's folder, read as a submission of its own."""
+    work.mkdir()
+    kind = file_kind(path)
+    if kind in ("zip", "tar"):
+        unpacked = work / "unpacked"
+        unpacked.mkdir()
+        extracted = extract(path, unpacked)
+        return _as_folder(unpacked, rubric, shown, work / "renamed", warnings + extracted, inner=True)
+    main = Path(rubric.files[0])
+    shutil.copyfile(path, work / (main.stem + "." + kind))
+    return Prepared(work, warnings + [f"{shown} graded as {main.stem}.{kind}: name your file "
+                                      f"{main.stem}.{kind} (lower case, no extra suffix)"])
 
 
 def locate(folder: Path, rubric: Rubric) -> Path:

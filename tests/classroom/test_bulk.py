@@ -392,6 +392,33 @@ def test_entries_that_are_not_submissions_still_get_a_row_that_says_why(tmp_path
     assert all(row["status"] == "unreadable" and row["score"] == "0" for row in r.values())
 
 
+def test_a_students_folder_holding_only_the_upload_is_graded_as_that_upload(tmp_path):
+    """Moodle and Canvas give each student a folder with the file they uploaded: a zip, a
+    notebook, a .py of any name. Each is graded as if it stood alone (a zero with "value.py
+    not found ... it holds: submission.zip" before); a broken zip says it is broken."""
+    subs = tmp_path / "subs"
+    for student in ("zed", "yan", "wu", "xia", "vic"):
+        (subs / student).mkdir(parents=True)
+    with zipfile.ZipFile(subs / "zed" / "submission.zip", "w") as z:
+        z.write(REFERENCE, "hw4/value.py")
+    shutil.copyfile(REFERENCE, subs / "yan" / "lab4_homework.py")
+    notebook = REPO / "tests" / "corpus" / "learners" / "notebooks" / "lecture_lab_book.ipynb"
+    shutil.copyfile(notebook, subs / "wu" / "Lab 4.ipynb")
+    (subs / "xia" / "submission.zip").write_bytes(b"PK\x03\x04 not a zip after all")
+    shutil.copyfile(REFERENCE, subs / "vic" / "a.py")     # two uploads: which one is meant is not
+    shutil.copyfile(REFERENCE, subs / "vic" / "b.py")     # for the grader to guess
+    out = tmp_path / "out"
+    run = run_grade("--bulk", subs, "--exercise", "04_engine", "--jobs", "2", "--output-dir", out, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    r = rows(out)
+    assert r["zed"]["score"] == r["yan"]["score"] == "20", (r["zed"], r["yan"])
+    assert r["wu"]["status"] == "graded" and r["wu"]["score"] == "13", r["wu"]
+    assert r["xia"]["reason"].startswith("corrupt zip: submission.zip cannot be opened"), r["xia"]
+    assert r["vic"]["status"] == "unreadable" and "a.py, b.py" in r["vic"]["reason"], r["vic"]
+    warnings = json.loads((out / "yan.json").read_text())["exercises"][0]["warnings"]
+    assert any("yan/lab4_homework.py graded as value.py" in w for w in warnings), warnings
+
+
 def test_extract_tar_applies_the_zip_rules(tmp_path):
     from harness.classroom.archives import extract_tar
     with tarfile.open(tmp_path / "bomb.tgz", "w:gz") as t:
