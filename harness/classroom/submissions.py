@@ -148,20 +148,11 @@ def prepared(path: Path, rubric: Rubric) -> Iterator[Prepared]:
         if path.is_dir():
             yield _as_folder(path, rubric, path.name, temp / "renamed", [])
             return
-        kind = file_kind(path)
-        if kind in ("zip", "tar"):
-            unpacked = temp / "unpacked"
-            unpacked.mkdir()
-            warnings = extract(path, unpacked)
-            yield _as_folder(unpacked, rubric, path.name, temp / "renamed", warnings)
-        elif kind in ("py", "ipynb"):
-            main = Path(rubric.files[0])
-            shutil.copyfile(path, temp / (main.stem + "." + kind))
-            exact = path.suffix == "." + kind
-            yield Prepared(temp, [] if exact else [f"{path.name} graded as {main.stem}.{kind}: name your file "
-                                                   f"{main.stem}.{kind} (lower case, no extra suffix)"])
-        else:
+        if not file_kind(path):
             raise Unreadable(_unsupported(path))
+        # A file of the submissions folder is named after its student (alice.py): only
+        # another suffix or case (frank.py.txt, Grace.PY) is worth a warning.
+        yield _the_upload(path, rubric, path.name, temp, [], named_by_the_lms=True)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
 
@@ -208,24 +199,30 @@ def _as_folder(folder: Path, rubric: Rubric, shown: str, spare: Path, warnings: 
     uploads = [p for p in _files(folder) if p.is_file() and file_kind(p)]
     if len(uploads) == 1 and not inner:
         return _the_upload(uploads[0], rubric, f"{shown}/{uploads[0].relative_to(folder).as_posix()}",
-                           spare.parent / "upload", warnings)
+                           spare.parent / "upload", warnings, inner=True)
     files = sorted(p.relative_to(folder).as_posix() for p in _files(folder) if p.is_file())
     listing = ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
     raise Unreadable(f"{' or '.join(rubric.files)} not found in {shown} (it holds: {listing}); "
                      f"submit the exercise's file {rubric.files[0]}")
 
 
-def _the_upload(path: Path, rubric: Rubric, shown: str, work: Path, warnings: list) -> Prepared:
-    """The one file of a student's folder, read as a submission of its own."""
-    work.mkdir()
+def _the_upload(path: Path, rubric: Rubric, shown: str, work: Path, warnings: list,
+                inner: bool = False, named_by_the_lms: bool = False) -> Prepared:
+    """One uploaded file (an archive, a ``.py``, a notebook) as the folder to grade, in ``work``.
+
+    ``inner``: the upload was found in a student's folder, so an archive inside
+    the archive is not unpacked again."""
+    work.mkdir(exist_ok=True)
     kind = file_kind(path)
     if kind in ("zip", "tar"):
         unpacked = work / "unpacked"
         unpacked.mkdir()
         extracted = extract(path, unpacked)
-        return _as_folder(unpacked, rubric, shown, work / "renamed", warnings + extracted, inner=True)
+        return _as_folder(unpacked, rubric, shown, work / "renamed", warnings + extracted, inner=inner)
     main = Path(rubric.files[0])
     shutil.copyfile(path, work / (main.stem + "." + kind))
+    if named_by_the_lms and path.suffix == "." + kind:
+        return Prepared(work, warnings)
     return Prepared(work, warnings + [f"{shown} graded as {main.stem}.{kind}: name your file "
                                       f"{main.stem}.{kind} (lower case, no extra suffix)"])
 

@@ -94,20 +94,25 @@ def unloaded(failed: list) -> dict:
     return result
 
 
-def _backward_family(error: dict) -> str:
-    """The family whose ``_backward`` raised (``Value.__pow__.<locals>._backward``), or ""."""
+def _backward_method(error: dict) -> str:
+    """The method whose ``_backward`` raised (``__pow__`` for ``Value.__pow__.<locals>._backward``), or ""."""
     function = error.get("function")
     if not isinstance(function, str) or not function.endswith("<locals>._backward"):
         return ""
-    return ops.family_of_method(function.split(".<locals>.")[0].rpartition(".")[2])
+    return function.split(".<locals>.")[0].rpartition(".")[2]
+
+
+def _backward_family(error: dict) -> str:
+    """The family whose ``_backward`` raised, or ""."""
+    method = _backward_method(error)
+    return ops.family_of_method(method) if method else ""
 
 
 def _raised_in(error: dict, graph) -> str:
     """", in the `_backward` written in `__pow__` (`**`)": which operation's closure raised."""
-    function = error.get("function")
-    if not isinstance(function, str) or not function.endswith("<locals>._backward"):
+    method = _backward_method(error)
+    if not method:
         return ""
-    method = function.split(".<locals>.")[0].rpartition(".")[2]
     family = ops.family_of_method(method)
     symbol = f" ({ops.symbol(family)})" if family else ""
     return f", in the `_backward` written in `{method}`{symbol}"

@@ -45,9 +45,9 @@ class Asker:
         if timeout <= 0:
             raise WorkerFailure(TIMEOUT, "the check's time limit ran out")
         small = self.small_seconds is not None and all(g.size <= SMALL for g in graph_list)
-        self.capped = small and self.small_seconds < timeout
+        self.capped = len(graph_list) if small and self.small_seconds < timeout else 0
         if self.capped:
-            timeout, self.capped = self.small_seconds, len(graph_list)
+            timeout = self.small_seconds
 
         def reference_numbers():   # while the worker builds the same graphs (judge caches them)
             try:

@@ -79,12 +79,11 @@ def screens(rubric, asker_for, split: bool = False) -> tuple:
     graphs, trees = [], []
     for op in rubric.ops:
         k = op.constants[0] if op.constants else None
+        trees.append(len(graphs))   # each row's first graph reads no value twice
         if op.arity == 2:
-            trees.append(len(graphs))
             graphs.append(Graph(_SCREEN_LEAVES, (Node(op.name, (0, 1)),)))
             graphs.append(Graph(_SCREEN_LEAVES[:1], (Node(op.name, (0, 0)),)))
         else:
-            trees.append(len(graphs))
             graphs.append(Graph(_SCREEN_LEAVES[:1], (Node(op.name, (0,), k),)))
     backward = any(c.backward for c in rubric.checks)
     parts = [trees, [i for i in range(len(graphs)) if i not in trees]] if split else [range(len(graphs))]

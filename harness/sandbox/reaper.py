@@ -82,10 +82,8 @@ def kill_all(root: int, uid: int | None = None) -> int:
 
 def resident_mb(root: int) -> int:
     """MiB of memory held by ``root`` and its descendants (read from /proc, not from the worker)."""
-    table = _processes()
-    tree = _targets({p: row for p, row in table.items()}, root, None, -1) & set(table)
     total = 0
-    for pid in tree:
+    for pid in _targets(_processes(), root, None, -1):   # no uid, and no "me": the tree alone
         try:
             with open(f"/proc/{pid}/statm", "rb") as f:
                 total += int(f.read().split()[1])
