@@ -100,7 +100,7 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                         failure = _forbidden(asker.forbidden)
                 except _LoadFailed as exc:
                     failure = load_failure = exc.failure
-                    if failure.kind == TIMEOUT:
+                    if exc.waited and failure.kind == TIMEOUT:
                         failure.message = f"importing the submission did not finish within {limit}" \
                             + exc.located
                 except WorkerFailure as exc:
@@ -218,8 +218,9 @@ def _time_limit(check, limits, remaining: float, hung: bool) -> tuple:
 
 
 class _LoadFailed(Exception):
-    def __init__(self, failure: judge.Failure, located: str = ""):
+    def __init__(self, failure: judge.Failure, located: str = "", waited: bool = False):
         self.failure, self.located = failure, located   # located: where an import hung
+        self.waited = waited   # the grader's deadline passed (not a stop the worker reported)
 
 
 def _example(shown: tuple) -> str:
@@ -260,14 +261,18 @@ class _Session:
         return checks.Asker(self.worker, self.rubric.entry, deadline, self.rubric.limits.hang_seconds)
 
     def _load(self, deadline: float) -> None:
+        # Top-level code still running after hang_seconds of CPU is stopped in the worker, and
+        # what it defined is graded (harness.worker.budget): training at the top level costs
+        # nothing, and a loop that never ends costs hang_seconds, not the check's limit.
         request = {"op": "load", "sources": self.loaded, "entry": self.rubric.entry,
-                   "forbidden": list(self.rubric.forbidden_imports)}
+                   "forbidden": list(self.rubric.forbidden_imports),
+                   "top_level_seconds": self.rubric.limits.hang_seconds}
         try:
             answer = self.worker.call(request, max(0.1, deadline - time.monotonic()))
         except WorkerFailure as exc:
             self.close()
             detail = f"while importing the submission: {exc.detail}"
-            raise _LoadFailed(judge.Failure(exc.kind, detail), exc.located()) from None
+            raise _LoadFailed(judge.Failure(exc.kind, detail), exc.located(), waited=True) from None
         forbidden = answer.get("forbidden") if isinstance(answer, dict) else None
         said = answer.get("warnings") if isinstance(answer, dict) else None
         if isinstance(said, list) and not self.warnings:   # untrusted: short strings only

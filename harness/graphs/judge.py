@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from harness.core.graph import Graph, build
 from harness.core.kinds import (EXCEPTION, GRADIENT_MISMATCH, IMPORT_ERROR, INVALID_RESULT,
-                                NOT_IMPLEMENTED, RESOURCE_LIMIT, VALUE_MISMATCH)
+                                NOT_IMPLEMENTED, RESOURCE_LIMIT, TIMEOUT, VALUE_MISMATCH)
 
 REL_TOL = 1e-6
 _SHOWN_MISMATCHES = 4
@@ -111,6 +111,9 @@ def exception_failure(error, graph: Graph | None, backward: bool, code: tuple | 
     if kind_name == "MissingEntry":  # the module has no class of that name
         return Failure(IMPORT_ERROR, f"the submission defines no class to grade: {message}; "
                        "define it at the top level of the file", graph, backward, error=error, code=code)
+    if kind_name == "StillRunning":   # top-level code stopped by its CPU budget (harness.worker.budget)
+        return Failure(TIMEOUT, f"importing the submission did not finish: {message}", graph, backward,
+                       error=error, code=code)
     if kind_name == "NotImplementedError":
         return Failure(NOT_IMPLEMENTED, f"still a stub: {text}", graph, backward, error=error, code=code)
     if kind_name == "MemoryError":

@@ -5,14 +5,18 @@ pairs, IPython syntax already blanked. Each cell runs in the module's
 namespace, in order. A cell that raises, or does not compile, or imports a
 package the exercise forbids (the guard refuses it: it stays unimportable),
 is skipped with a one-line warning naming it by number and first line; the
-cells after it still run. The notebook fails to load only when a graded name
-(``Value``; for 05 also ``Neuron``, ``Layer``, ``MLP``, ``train``) is not
-defined at the end, and then the message names the failed cells that would
-have defined it.
+cells after it still run. A cell still running after the load's CPU budget
+(``harness.worker.budget``: a training loop, a loop that never ends) is
+stopped there with a warning; what it defined before that stays. The notebook
+fails to load only when a graded name (``Value``; for 05 also ``Neuron``,
+``Layer``, ``MLP``, ``train``) is not defined at the end, and then the message
+names the failed cells that would have defined it.
 """
 from __future__ import annotations
 
 import ast
+
+from harness.worker.budget import StillRunning, stopped_at
 
 _SHOWN = 60
 
@@ -61,9 +65,13 @@ def run_cells(worker, module, cells: list, names: list, filename_of) -> list:
         worker.cell_files[filename] = text
         tried = len(worker.seen_forbidden)
         worker.context["cell"] = index
+        halted = None   # a stopped cell: (the line of its statement that was running, its source)
         try:
-            exec(compile(text, filename, "exec"), module.__dict__)
+            worker.budget.run(compile(text, filename, "exec"), module.__dict__)
             why = None
+        except StillRunning as exc:   # training at the top level: what it defined stays
+            halted = stopped_at(exc, filename, text)
+            why = f"{exc}" + (f" at line {halted[0]} (`{halted[1]}`)" if halted[0] else "")
         except BaseException as exc:  # noqa: BLE001 - SystemExit too: Jupyter carries on
             why = _why(exc, filename)
         blocked = worker.take_forbidden(tried)
@@ -74,7 +82,12 @@ def run_cells(worker, module, cells: list, names: list, filename_of) -> list:
             continue
         line = first_line(text)
         failed.append((index, line, why, top_level_names(text)))
-        warnings.append(f"cell {index} (`{line}`) skipped: {why}; the cells after it still ran")
+        if halted is not None:
+            warnings.append(f"cell {index} (`{line}`) stopped: {why}; what it defined before that is kept, "
+                            "and the cells after it still ran (work at the top level, such as training, "
+                            "is not graded)")
+        else:
+            warnings.append(f"cell {index} (`{line}`) skipped: {why}; the cells after it still ran")
     worker.context.pop("cell", None)
     missing = [n for n in names if n not in module.__dict__]
     if missing:

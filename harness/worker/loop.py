@@ -22,6 +22,7 @@ import types
 from harness.core import graph as _graph
 from harness.core import nn_scenarios as _nn
 from harness.core import protocol as _protocol
+from harness.worker import budget as _budget
 from harness.worker import cells as _cells
 from harness.worker import honest as _honest
 from harness.worker import package as _package
@@ -93,6 +94,8 @@ class Worker:
         self.secrets: tuple = ()            # folders of the grader's answers (reference, rubrics)
         self.context: dict = {}             # what is running now, for the watchdog's report
         self.watch = _honest.Watch()        # the watched modules before any student code
+        self.budget = _budget.TopLevelBudget()   # CPU seconds for one file's or cell's top-level code
+        self.stopped: _budget.Stop | None = None   # where a file's top-level code was stopped
 
     # -- requests ----------------------------------------------------------
     def handle(self, request: dict) -> dict:
@@ -107,6 +110,8 @@ class Worker:
 
     def load(self, request: dict) -> dict:
         self.forbidden = frozenset(request.get("forbidden", ()))
+        seconds = request.get("top_level_seconds")
+        self.budget.seconds = float(seconds) if type(seconds) in (int, float) and seconds > 0 else 0.0
         for source in request["sources"]:
             name = source["module"]
             try:
@@ -132,7 +137,10 @@ class Worker:
         if entry:  # a submission without the class to grade cannot be graded at all
             found = self.resolve(entry)
             if isinstance(found, dict):
-                return self._answer({"error": found})
+                stopped = self.stopped and self.stopped.error(entry.partition(":")[2])
+                return self._answer({"error": stopped or found})
+        if self.stopped:
+            self.load_warnings.append(self.stopped.warning())
         # Every graph request ends with a collection (its graphs are cycles through
         # their closures). What is alive now (the interpreter, the submission's
         # modules) stays alive: frozen, a collection no longer walks it, which
@@ -227,13 +235,18 @@ class Worker:
             code = compile(source, path, "exec")
         except SyntaxError as exc:
             raise _undecodable(exc, filename, source) or exc
-        return self._exec_module(name, path, [code])
+        module = self._new_module(name, path)
+        try:
+            self.budget.run(code, module.__dict__)
+        except _budget.StillRunning as exc:   # a demo or training at the top level: keep what it defined
+            self.stopped = _budget.Stop(filename, *_budget.stopped_at(exc, path, source), self.budget.seconds)
+        return module
 
     def _exec_cells(self, name: str, source: dict) -> types.ModuleType:
         """Run a notebook's cells as "Run All" would (``harness.worker.cells``)."""
         file = source.get("file")
         path = _join(self.folder, file) if type(file) is str else None  # a .py exported from Jupyter
-        module = self._exec_module(name, path or _join(self.folder, name + ".ipynb"), [])
+        module = self._new_module(name, path or _join(self.folder, name + ".ipynb"))
         names = [n for n in source.get("names", ()) if type(n) is str]
         try:
             self.load_warnings.extend(_cells.run_cells(
@@ -250,12 +263,10 @@ class Worker:
         self.seen_forbidden[since:] = [n for n in tried if n.partition(".")[0] not in self.forbidden]
         return blocked
 
-    def _exec_module(self, name: str, path: str, codes: list) -> types.ModuleType:
+    def _new_module(self, name: str, path: str) -> types.ModuleType:
         module = _module_type(name)
         module.__file__ = path
         sys.modules[name] = module
-        for code in codes:
-            exec(code, module.__dict__)
         return module
 
     def describe(self, exc: BaseException, where: str, node: int | None = None) -> dict:
