@@ -25,8 +25,10 @@ A ``WorkerFailure`` says what went wrong in terms the report can use; a
 """
 from __future__ import annotations
 
+import fcntl as _fcntl
 import json
 import os
+import resource
 import select
 import shutil
 import signal
@@ -69,6 +71,24 @@ class SandboxError(MicrogradeError):
     """A worker could not start or confine itself: the grader's fault, never the student's."""
 
 
+# The worker's ends of its two pipes, as the worker sees them. Fixed numbers: they are in the
+# worker's argv, whose length moves its objects in memory (and so the order a set of Values
+# iterates in); the grader's own numbers for them depend on what else it has open (a pool
+# process of --bulk or of several exercises has more), and an assigning engine's wrong numbers
+# differed between `grade` and `grade --bulk` with them.
+_REQUEST_FD, _RESPONSE_FD = 3, 4
+
+
+def _in_child(request_r: int, response_w: int, limits: Limits) -> None:
+    """In the forked child, before exec: the pipes at their fixed numbers, nothing else open, the rlimits."""
+    high_r = _fcntl.fcntl(request_r, _fcntl.F_DUPFD, 10)    # out of the way of 3 and 4 first
+    high_w = _fcntl.fcntl(response_w, _fcntl.F_DUPFD, 10)
+    os.dup2(high_r, _REQUEST_FD)                            # inheritable, unlike the originals
+    os.dup2(high_w, _RESPONSE_FD)
+    os.closerange(_RESPONSE_FD + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    layers.apply_rlimits(limits, _RESPONSE_FD)
+
+
 # The worker reports a hang this long before the grader's deadline, so the report arrives in time.
 _HANG_MARGIN = 0.3
 
@@ -97,17 +117,17 @@ class WorkerProcess:
         request_r, self._request_w = os.pipe()
         self._response_r, response_w = os.pipe()
         os.set_blocking(self._request_w, False)
-        limits, max_fd = self.limits, max(request_r, response_w)
+        limits = self.limits
         command = self.plan.prefix + [
             sys.executable, "-S", "-s", "-B", "-c", _BOOTSTRAP,
-            str(request_r), str(response_w), json.dumps(self.plan.spec)]
+            str(_REQUEST_FD), str(_RESPONSE_FD), json.dumps(self.plan.spec)]
         try:
             with reaper.LOCK:  # registered before another thread looks for orphans
                 reaper.become_subreaper()
                 self.process = subprocess.Popen(
                     command, cwd=self.folder, env=self.plan.env, stdin=subprocess.DEVNULL,
-                    stdout=self._stdout, stderr=self._stderr, pass_fds=(request_r, response_w),
-                    start_new_session=True, preexec_fn=lambda: layers.apply_rlimits(limits, max_fd))
+                    stdout=self._stdout, stderr=self._stderr, close_fds=False,
+                    start_new_session=True, preexec_fn=lambda: _in_child(request_r, response_w, limits))
                 reaper.register(self.process.pid)
         except BaseException:
             for fd in (self._request_w, self._response_r):

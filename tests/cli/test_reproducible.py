@@ -68,6 +68,27 @@ def test_same_seed_same_json_from_any_working_directory(tmp_path):
         difflib.unified_diff(reports[0].splitlines(), reports[1].splitlines(), lineterm="", n=1))
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="exercises run side by side on Linux only")
+def test_exercises_graded_two_at_a_time_give_the_report_of_one_at_a_time(tmp_path):
+    """``grade`` grades the exercises of a folder --jobs at a time, each in a forked copy of the
+    grader (harness/classroom/lanes.py): the report, its order and every shrunk example, is the
+    one a sequential run gives. Four exercises with failures, so two Hypothesis searches overlap."""
+    root = tmp_path / "submissions"
+    engines = {"01_forward": CORPUS / "buggy" / "tanh_wrong_derivative.py", **SUBMISSIONS,
+               "02_backward": CORPUS / "buggy" / "topo_without_visited.py"}
+    for exercise, source in engines.items():
+        make_exercise(root / exercise, exercise, source)
+    reports = {}
+    for jobs in ("1", "2"):
+        run = run_grade("--format", "json", "--examples", EXAMPLES, "--jobs", jobs, root, cwd=tmp_path)
+        assert run.returncode == 1, run.describe()
+        reports[jobs] = canonical(run.stdout)
+    names = [ex["name"] for ex in json.loads(reports["2"])["exercises"]]
+    assert names == ["01_forward", "02_backward", "03_reuse", "04_engine"], names
+    assert reports["2"] == reports["1"], "\n".join(
+        difflib.unified_diff(reports["1"].splitlines(), reports["2"].splitlines(), lineterm="", n=1))
+
+
 def _bulk(tmp_path: Path, name: str, students: dict, jobs: int) -> dict:
     subs = tmp_path / f"{name}-submissions"
     subs.mkdir()
@@ -108,6 +129,23 @@ def test_hostile_neighbours_and_jobs_change_no_other_students_result(tmp_path):
     for student, (_, score) in hostile.items():
         record = mixed[student[:-3]]
         assert "error" not in record and record["score"] == score, (student, record.get("score"))
+
+
+def test_a_students_bulk_result_is_the_report_grade_gives_alone(tmp_path):
+    """In a pool process the grader has more files open, and it once gave the worker other
+    numbers for its pipes: a longer argv, the student's objects elsewhere in memory, and the
+    assigning engine (whose wrong numbers follow set order) other numbers in its examples."""
+    graded = _bulk(tmp_path, "class", {"bob.py": STUDENTS["bob.py"]}, jobs=1)["bob"]
+    run = run_grade("--exercise", "04_engine", "--format", "json", "--examples", EXAMPLES, STUDENTS["bob.py"],
+                    cwd=tmp_path)
+    alone = without_timing(run.report["exercises"][0])
+    in_bulk = without_timing(graded["exercises"][0])
+    examples = [d["example"] for c in alone["checks"] for d in c["diagnoses"]]
+    assert any("got" in e for e in examples), examples   # wrong numbers are compared, not only names
+    for exercise in (alone, in_bulk):
+        exercise.pop("path")
+    assert in_bulk == alone, "\n".join(difflib.unified_diff(
+        json.dumps(alone, indent=1).splitlines(), json.dumps(in_bulk, indent=1).splitlines(), lineterm="", n=1))
 
 
 def files_under(folder):
