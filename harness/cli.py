@@ -6,6 +6,7 @@ Exit status: 0 full marks, 1 anything less, 2 bad usage or configuration,
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import shutil
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from harness.core.errors import ExitCode, MicrogradeError, UsageError
 from harness.core.files import write_atomically
+from harness.classroom.lanes import in_order
 from harness.classroom.progress import redeliver_stops
 from harness.classroom.weak_sandbox import flag_weak_sandbox
 from harness.grading.exercise import find_targets, reference_folder
@@ -71,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     classroom.add_argument("--bulk", metavar="FOLDER",
                            help="grade every submission in FOLDER (one entry per student); needs --exercise")
     classroom.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-                           help="with --bulk or --audit: how many to grade at a time (default: the CPU count)")
+                           help="how many to grade at a time: exercises, or with --bulk submissions, with "
+                                "--audit bug models (default: the CPU count)")
     classroom.add_argument("--output-dir", metavar="DIR",
                            help="with --bulk: where the JSON files, grades.csv and report.html go (default: grades)")
     classroom.add_argument("--graphs", metavar="DIR",
@@ -125,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
         from harness.classroom.bulk import run_bulk
         return run_bulk(args)
     if args.exercise:
-        from harness.classroom.submissions import grade_submission, submission_targets
+        from harness.classroom.submissions import submission_targets
         targets = submission_targets(args.paths or ["exercises"], args.exercise)
     else:
         targets = find_targets(args.paths) if args.paths else default_targets()
@@ -143,17 +146,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FULL if audit.passed(rows, reference_ok) else EXIT_PARTIAL
     started = time.monotonic()
     report = Report(seed=args.seed)
-    for target in targets:
-        if args.reference:
-            folder = reference_folder(target.rubric)
-            try:
-                report.exercises.append(grade_exercise(target, folder, options, f"reference for {target.folder}"))
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
-        elif args.exercise:
-            report.exercises.append(grade_submission(target.folder, target, options))
-        else:
-            report.exercises.append(grade_exercise(target, target.folder, options))
+    report.exercises = in_order([functools.partial(_grade_one, target, args, options) for target in targets],
+                                args.jobs)
     report.seconds = time.monotonic() - started
     flag_weak_sandbox(report)
     if args.graphs:
@@ -165,6 +159,20 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_FULL if report.full_marks else EXIT_PARTIAL
+
+
+def _grade_one(target, args: argparse.Namespace, options: Options):
+    """One exercise's result, as ``args`` asks: the reference, a submission, or the folder."""
+    if args.reference:
+        folder = reference_folder(target.rubric)
+        try:
+            return grade_exercise(target, folder, options, f"reference for {target.folder}")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    if args.exercise:
+        from harness.classroom.submissions import grade_submission
+        return grade_submission(target.folder, target, options)
+    return grade_exercise(target, target.folder, options)
 
 
 def default_targets() -> list:
