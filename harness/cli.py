@@ -15,6 +15,7 @@ import time
 import traceback
 from pathlib import Path
 
+from harness.core import collector
 from harness.core.errors import ExitCode, MicrogradeError, UsageError
 from harness.core.files import write_atomically
 from harness.classroom.lanes import in_order
@@ -207,4 +208,6 @@ class _Version(argparse.Action):
 
 
 def entry_point() -> None:
+    """The ``grade`` console script: the grader's own process (``main`` may run in pytest's)."""
+    collector.for_the_grader()
     sys.exit(main())

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from harness.render import class_report
 from harness.classroom import saved
+from harness.core import collector
 from harness.core.errors import ExitCode, UsageError
 from harness.core.files import write_atomically
 from harness.classroom.weak_sandbox import flag_weak_sandbox
@@ -178,6 +179,7 @@ def grader_key(exercise: str, options: Options) -> str:
 def grade_one(task: dict) -> dict:
     """In a pool process: grade one submission and write its JSON file. Never raises."""
     from harness.classroom.submissions import read_and_grade
+    collector.for_the_grader()   # a forkserver's child starts with CPython's defaults
     started = time.monotonic()
     meta = _meta(task)
     try:
