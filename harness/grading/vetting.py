@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from typing import Callable
 
@@ -38,6 +38,7 @@ def cache_folder() -> Path:
 
 def verdict_key(rubric: Rubric) -> str:
     """What must be equal for a verdict to stand: the rubric, the reference, the grader."""
+    from importlib import metadata   # late: 15 ms of every run, for a course's rubric only
     digest = hashlib.sha256(rubric.digest.encode())
     try:
         digest.update(metadata.version("micrograde").encode())

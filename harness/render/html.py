@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from html import escape
-from importlib import metadata
 
 from harness.graphs import example_graph
 from harness.render import pictures
@@ -85,6 +84,7 @@ def failure_html(check: CheckResult) -> str:
 
 def about(report: Report) -> str:
     """What graded this report: a teacher reading a page later wants to know."""
+    from importlib import metadata   # late: 15 ms, for this format only
     try:
         version = metadata.version("micrograde")
     except metadata.PackageNotFoundError:
