@@ -275,7 +275,8 @@ def bulk_class(runs: int, work: Path, peers: Peers, size: int = 60, jobs: int = 
     """``grade --bulk`` on a held-out-shaped class of 04 submissions: submissions per minute.
 
     A third buggy (each with one misconception, so diagnosis runs), a few
-    hanging (in backward and at import, each waits out its limit), the rest
+    hanging (in backward, which waits out hang_seconds twice, and at import,
+    stopped after hang_seconds of CPU time), the rest
     correct. Every submission is a distinct file (its number in a comment), so
     nothing is skipped; each run starts from an empty output folder. Checks
     that every submission has its row, then rates the whole run, start-up,
@@ -357,14 +358,17 @@ def throughput(runs: int, work: Path, peers: Peers) -> Figure:
     Counted over generated checks only (the fixed, chain and fan-out checks
     judge a handful of graphs each), from the JSON's ``graphs_checked`` and
     ``timing.seconds``: worker round trips, building with the student's class
-    and the reference, and judging are included; start-up is not.
+    and the reference, and judging are included; start-up is not. With
+    ``--jobs 1``: two exercises side by side make the run shorter but each
+    check's own seconds longer, which this figure, per second of check time,
+    would count against them.
     """
     root = work / "passing"
     for exercise in ("01_forward", "02_backward", "03_reuse", "04_engine"):
         exercise_folder(root, exercise, REPO / "reference" / "engine.py")
     rates = []
     for _ in range(runs):
-        _, _, status, stdout, _ = run(grade_command() + ["--format", "json", root], work)
+        _, _, status, stdout, _ = run(grade_command() + ["--format", "json", "--jobs", "1", root], work)
         if status != 0:
             raise SystemExit(f"throughput: the reference as a submission did not get full marks:\n{stdout[:2000]}")
         checks = [c for ex in json.loads(stdout)["exercises"] for c in ex["checks"]
