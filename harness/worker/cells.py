@@ -71,7 +71,9 @@ def run_cells(worker, module, cells: list, names: list, filename_of) -> list:
             why = None
         except StillRunning as exc:   # training at the top level: what it defined stays
             halted = stopped_at(exc, filename, text)
-            why = f"{exc}" + (f" at line {halted[0]} (`{halted[1]}`)" if halted[0] else "")
+            line, shown = halted
+            quoted = f" (`{shown}`)" if shown and shown != first_line(text) else ""   # not twice
+            why = f"{exc}" + (f" at line {line}{quoted}" if line else "")
         except BaseException as exc:  # noqa: BLE001 - SystemExit too: Jupyter carries on
             why = _why(exc, filename)
         blocked = worker.take_forbidden(tried)
