@@ -226,6 +226,26 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path):
     assert "Traceback" not in stderr, stderr
 
 
+def test_ctrl_c_stops_exercises_graded_side_by_side(tmp_path):
+    """Two exercises in forked copies of the grader (harness/classroom/lanes.py), each waiting on
+    a worker that sleeps at import: Ctrl-C ends both, 130, no traceback from either child."""
+    import os
+    import signal
+    import subprocess
+    import time
+    from support import SLEEPS_AT_IMPORT, ctrl_c_able, grade_command
+    for exercise in ("03_reuse", "04_engine"):
+        make_exercise(tmp_path / "subs" / exercise, exercise, SLEEPS_AT_IMPORT)
+    proc = subprocess.Popen(ctrl_c_able(grade_command() + ["--jobs", "2", str(tmp_path / "subs")]), cwd=tmp_path,
+                            start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(2.5)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in stderr, stderr
+    assert "Traceback" not in stderr and stdout == "", (stdout, stderr)
+
+
 def test_audit_stops_cleanly_on_ctrl_c(tmp_path):
     """Its progress lines off a terminal: tests/classroom/test_audit.py."""
     import os
