@@ -179,7 +179,6 @@ def grader_key(exercise: str, options: Options) -> str:
 def grade_one(task: dict) -> dict:
     """In a pool process: grade one submission and write its JSON file. Never raises."""
     from harness.classroom.submissions import read_and_grade
-    collector.for_the_grader()   # a forkserver's child starts with CPython's defaults
     started = time.monotonic()
     meta = _meta(task)
     try:
@@ -239,7 +238,7 @@ def _pooled(todo: list, jobs: int, progress) -> tuple:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["harness.classroom.submissions"])
     while queue:
-        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=ignore_sigint)
+        pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_pool_process)
         running = {}
         try:
             while queue or running:
@@ -262,6 +261,14 @@ def _pooled(todo: list, jobs: int, progress) -> tuple:
             stop_pool(pool)
             raise
     return faults, suspects
+
+
+def _pool_process() -> None:
+    """Once per pool process: Ctrl-C is the main process's, and the grader's collector settings
+    (a forkserver's child starts with CPython's; freezing once, not per submission, so that no
+    submission's garbage is frozen for the rest of the run)."""
+    ignore_sigint()
+    collector.for_the_grader()
 
 
 def _outcome(data: dict) -> str:

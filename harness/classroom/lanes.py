@@ -2,7 +2,7 @@
 
 ``grade exercises/`` grades five exercises; each spends most of its time
 waiting for its worker, so two at a time on two cores take about half as long
-(``grade --reference``: 1.3 s to 0.9 s on the 2-core machine). Each exercise
+(``grade --reference``: 1.43 s to 0.94 s on the 2-core machine). Each exercise
 runs in a forked copy of the grader, exactly as it would alone: its own
 workers, its own Hypothesis, nothing shared but what was loaded before the
 fork. The grade of an exercise never depends on which others ran beside it,

@@ -43,17 +43,16 @@ class TopLevelBudget:
         _set_handler(_SIGPROF, self._on_timer)
 
     def run(self, code, namespace: dict) -> None:
-        """``exec(code, namespace)``; raises StillRunning once it has used ``seconds`` of CPU."""
-        if not self.seconds or self.seconds <= 0:
-            exec(code, namespace)
-            return
-        self._active = True
-        _setitimer(_ITIMER_PROF, float(self.seconds))
+        """``exec(code, namespace)``; raises StillRunning once it has used ``seconds`` of CPU (none: 0)."""
+        self._active = self.seconds > 0
+        if self._active:
+            _setitimer(_ITIMER_PROF, self.seconds)
         try:
             exec(code, namespace)
         finally:
-            self._active = False
-            _setitimer(_ITIMER_PROF, 0)
+            if self._active:
+                self._active = False
+                _setitimer(_ITIMER_PROF, 0)
 
     def _on_timer(self, signum, frame) -> None:
         if not self._active:

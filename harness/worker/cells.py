@@ -65,15 +65,15 @@ def run_cells(worker, module, cells: list, names: list, filename_of) -> list:
         worker.cell_files[filename] = text
         tried = len(worker.seen_forbidden)
         worker.context["cell"] = index
-        halted = None   # a stopped cell: (the line of its statement that was running, its source)
+        line = first_line(text)
+        stopped = False   # still running after its CPU budget: what it defined stays
         try:
             worker.budget.run(compile(text, filename, "exec"), module.__dict__)
             why = None
-        except StillRunning as exc:   # training at the top level: what it defined stays
-            halted = stopped_at(exc, filename, text)
-            line, shown = halted
-            quoted = f" (`{shown}`)" if shown and shown != first_line(text) else ""   # not twice
-            why = f"{exc}" + (f" at line {line}{quoted}" if line else "")
+        except StillRunning as exc:   # training at the top level
+            stopped, (at, shown) = True, stopped_at(exc, filename, text)
+            quoted = f" (`{shown}`)" if shown and shown != line else ""   # the cell's first line: not twice
+            why = f"{exc}" + (f" at line {at}{quoted}" if at else "")
         except BaseException as exc:  # noqa: BLE001 - SystemExit too: Jupyter carries on
             why = _why(exc, filename)
         blocked = worker.take_forbidden(tried)
@@ -82,9 +82,8 @@ def run_cells(worker, module, cells: list, names: list, filename_of) -> list:
                    f"(it stayed unimportable)") + (f"; {why}" if why and "not allowed" not in why else "")
         if why is None:
             continue
-        line = first_line(text)
         failed.append((index, line, why, top_level_names(text)))
-        if halted is not None:
+        if stopped:
             warnings.append(f"cell {index} (`{line}`) stopped: {why}; what it defined before that is kept, "
                             "and the cells after it still ran (work at the top level, such as training, "
                             "is not graded)")
