@@ -76,15 +76,7 @@ def screens(rubric, asker_for, split: bool = False) -> tuple:
     own: when even those hang, so would every graph. A hang in the ``a op a`` rows
     only loses those rows.
     """
-    graphs, trees = [], []
-    for op in rubric.ops:
-        k = op.constants[0] if op.constants else None
-        trees.append(len(graphs))   # each row's first graph reads no value twice
-        if op.arity == 2:
-            graphs.append(Graph(_SCREEN_LEAVES, (Node(op.name, (0, 1)),)))
-            graphs.append(Graph(_SCREEN_LEAVES[:1], (Node(op.name, (0, 0)),)))
-        else:
-            graphs.append(Graph(_SCREEN_LEAVES[:1], (Node(op.name, (0,), k),)))
+    graphs, trees = _screen_graphs(rubric)
     backward = any(c.backward for c in rubric.checks)
     parts = [trees, [i for i in range(len(graphs)) if i not in trees]] if split else [range(len(graphs))]
     answers: dict = {}
@@ -114,6 +106,37 @@ def screens(rubric, asker_for, split: bool = False) -> tuple:
             out.append(diagnose.FailedCheck(f"{_SCREEN}{g.nodes[0].op}:{len(out)}", failure,
                                             judge.example(failure)))
     return out, False
+
+
+def lone_operation(rubric) -> Graph:
+    """The first screen: the table's first row alone, on two values read once (``a + b``).
+
+    It goes ahead of the exercise's first request of gradients (``Asker.lead``): a
+    backward() that hangs on it hangs on any graph, which one wait then shows."""
+    graphs, trees = _screen_graphs(rubric)
+    return graphs[trees[0]]
+
+
+def lone_code(graph: Graph) -> str:
+    """``a + b``: how a message writes a screen's graph (its leaves are ``a`` and ``b``)."""
+    node = graph.nodes[0]
+    names = ("a", "b")
+    return OPS_BY_NAME[node.op].template.format(
+        a=names[node.args[0]], b=names[node.args[-1]], k=f"{node.k:g}" if node.k is not None else "")
+
+
+def _screen_graphs(rubric) -> tuple:
+    """(each row alone, then ``a op a`` for two-Value rows; the indexes of the first kind)."""
+    graphs, trees = [], []
+    for op in rubric.ops:
+        k = op.constants[0] if op.constants else None
+        trees.append(len(graphs))   # each row's first graph reads no value twice
+        if op.arity == 2:
+            graphs.append(Graph(_SCREEN_LEAVES, (Node(op.name, (0, 1)),)))
+            graphs.append(Graph(_SCREEN_LEAVES[:1], (Node(op.name, (0, 0)),)))
+        else:
+            graphs.append(Graph(_SCREEN_LEAVES[:1], (Node(op.name, (0,), k),)))
+    return graphs, trees
 
 
 def hung_family(exc: WorkerFailure) -> str:
@@ -279,4 +302,4 @@ class Award:
         return {}
 
 
-__all__ = ["Award", "PASSED", "hung_family", "screens", "scope_of", "shares", "weights_of"]
+__all__ = ["Award", "PASSED", "hung_family", "lone_code", "lone_operation", "screens", "scope_of", "shares", "weights_of"]

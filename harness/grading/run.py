@@ -11,9 +11,12 @@ for 05_nn, at most 30 s for every shipped exercise (tests/security/test_limits.p
 
 A hang costs its limit once where it can:
 
-* in backward() itself (not in one operation's ``_backward``): the screens run
-  at once, and when even one operation alone hangs, every later gradient check
-  is reported as not run, without waiting;
+* in backward() itself (not in one operation's ``_backward``): the exercise's
+  first request of gradients starts with one operation alone (``a + b``, not
+  judged with the check), so a backward() that hangs on every graph is seen to
+  after one wait, and every later gradient check is reported as not run. A hang
+  on a larger graph runs the screens at once, and when even one operation alone
+  hangs there, the same follows;
 * in one operation's ``_backward`` (the worker's watchdog says which): that
   operation is pinned like a missing one, later generated checks are not run
   with it, and the other operations earn their shares (``harness.grading.credit``).
@@ -76,10 +79,14 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
     screened = None        # the one-operation screens, once run (at once after a hang in backward())
     hangs_alone = ""       # why later gradient checks are not run: backward() hangs on one operation
     hanging: dict = {}     # family whose own _backward hung -> the check where it did
+    # One operation alone, ahead of the first request of gradients: a backward() that hangs
+    # on it is known to hang on every graph after one wait, not after a second one to check.
+    lead = credit.lone_operation(rubric) if any(c.backward for c in rubric.checks) else None
+    lead_sent = False
     try:
         for check in rubric.checks:
             started = time.monotonic()
-            outcome, failure = None, load_failure
+            outcome, failure, asker = None, load_failure, None
             remaining = budget_end - started
             if failure is None and remaining <= 0:
                 failure = judge.Failure(TIMEOUT, f"not run: the exercise's time budget of "
@@ -90,9 +97,10 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 failure = _hangs_in(check, hanging)
             if failure is None:
                 seconds, limit = _time_limit(check, rubric.limits, remaining, hung)
-                asker = None
                 try:
                     asker = session.asker(time.monotonic() + seconds)
+                    if lead is not None and check.backward and not lead_sent and not hung:
+                        asker.lead = (lead,)   # a check of large graphs (a chain) passes it on
                     outcome = outcomes[check.name] = checks.run_check(check, rubric, asker, options.seed,
                                                                       options.examples)
                     failure = outcome.failure
@@ -122,12 +130,18 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                     if exc.kind == TIMEOUT and exc.backward and screened is None and _in_backward(exc):
                         # A hang in backward() itself, not in one operation's _backward: the rows
                         # alone say at once whether every later gradient check would hang too.
-                        screened, alone = _screens(rubric, session, budget_end, rubric.limits.hang_seconds,
-                                                   split=True)
-                        if alone:
-                            hangs_alone = (f"not run: backward() hung in {check.name!r}, and again on "
-                                           f"one operation alone (`b = a + b`): every gradient check "
-                                           f"would hang the same way")
+                        if lead is not None and exc.graph == lead:
+                            screened, hangs_alone = [], (
+                                f"not run: backward() hung in {check.name!r} on one operation alone "
+                                f"(`{credit.lone_code(lead)}`): every gradient check would hang the same way")
+                        else:
+                            screened, alone = _screens(rubric, session, budget_end,
+                                                       rubric.limits.hang_seconds, split=True)
+                            if alone:
+                                hangs_alone = (f"not run: backward() hung in {check.name!r}, and again "
+                                               f"on one operation alone (`{credit.lone_code(lead)}`): "
+                                               f"every gradient check would hang the same way")
+            lead_sent = lead_sent or (asker is not None and asker.led)
             if failure is not None:
                 others = outcome.others if outcome and failure is outcome.failure else ()
                 shown = (failure,) + tuple(others)[:2]

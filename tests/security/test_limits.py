@@ -179,10 +179,11 @@ def test_hangs_are_reported_within_the_limits(tmp_path):
 
 
 def test_a_backward_that_hangs_on_one_operation_alone_costs_its_limit_once(tmp_path):
-    """backward() itself spins: its first request, 50 small graphs, gets hang_seconds (a working
-    engine answers it in milliseconds); after that first gradient check times out, the screens (each
-    operation alone) hang too, so the later gradient checks are reported as not run instead of
-    each waiting out hang_seconds; the forward check, which never calls backward(), still passes."""
+    """backward() itself spins: its first request, 50 small graphs after one operation alone
+    (``a + b``), gets hang_seconds (a working engine answers it in milliseconds). It hangs on
+    ``a + b``, so every later gradient check is reported as not run, without a second wait on the
+    screens (each operation alone) to show it; the forward check, which never calls backward(),
+    still passes."""
     folder = make_exercise(tmp_path / "ex", "04_engine", HOSTILE / "infinite_loop_in_backward.py",
                            limits=QUICK_HANGS)
     run = subprocess.run(grade_command() + [str(folder), "--format", "json"], cwd=tmp_path,
@@ -191,12 +192,15 @@ def test_a_backward_that_hangs_on_one_operation_alone_costs_its_limit_once(tmp_p
     assert [c["passed"] for c in checks] == [True] + [False] * 5, run.stdout[:2000]
     first = checks[1]["diagnoses"][0]
     assert first["id"] == "timeout" and "still running at value.py" in first["message"], first
-    # 50 graphs of a few values: hang_seconds, not the check's 2 s.
-    assert first["message"].startswith("no answer within 0.5 s for 50 small graphs"), first
+    # 51 graphs of a few values: hang_seconds, not the check's 2 s.
+    assert first["message"].startswith("no answer within 0.5 s for 51 small graphs"), first
+    assert "c = a + b\nc.backward()" in first["example"], first   # where it hung: the lead
     for later in checks[2:]:
         said = later["diagnoses"][0]
         assert said["id"] == "timeout" and later["graphs_checked"] == 0, later
-        assert said["message"].startswith("not run: backward() hung in 'gradients-trees'"), said
+        # Not "and again on one operation alone": that is the second wait this one saves.
+        assert said["message"] == ("not run: backward() hung in 'gradients-trees' on one operation "
+                                   "alone (`a + b`): every gradient check would hang the same way"), said
 
 
 @pytest.mark.parametrize("memory_mb", [5, 10])
