@@ -11,14 +11,16 @@ Imported by the worker process: standard library only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 from harness.core.ops import OPS_BY_NAME
 
 
-@dataclass(frozen=True)
-class Node:
-    """``op`` applied to the values at ``args`` (and the plain number ``k``)."""
+class Node(NamedTuple):
+    """``op`` applied to the values at ``args`` (and the plain number ``k``).
+
+    A named tuple, not a dataclass: a graph is hashed and compared each time the
+    reference's numbers for it are looked up, and a tuple's hash and ``==`` run in C."""
 
     op: str
     args: tuple[int, ...]

@@ -5,6 +5,8 @@ explain themselves, and when one fails it is already the smallest example.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from harness.core.graph import Graph, Node
 
 
@@ -32,6 +34,7 @@ NAMED_GRAPHS: dict[str, Graph] = {
 }
 
 
+@lru_cache(maxsize=8)   # built once per run, not at each check, screen and credit re-run that names it
 def chain(depth: int) -> tuple:
     """y = a, then ``depth`` operations each reading the one before: y + 0.5, y * 1.0, ..."""
     nodes = [Node("add_num" if i % 2 == 0 else "mul_num", (i,), 0.5 if i % 2 == 0 else 1.0)
@@ -41,6 +44,7 @@ def chain(depth: int) -> tuple:
     return Graph((0.5,), tuple(nodes)), code
 
 
+@lru_cache(maxsize=8)
 def fan_out(width: int) -> tuple:
     """One value read by ``width`` products, summed pairwise (shallow, so no recursion limit)."""
     factors = (1.0, 2.0, -0.5, 0.5)

@@ -7,6 +7,7 @@ student's outcome in every valid topological order that matters.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from harness.graphs import judge
@@ -43,6 +44,8 @@ class Outcome:
 
 
 def _all_close(xs, ys) -> bool:
+    if xs == ys and None not in xs and all(map(math.isfinite, xs)):
+        return True   # the same numbers (checked in C): most of a model's outcomes
     return len(xs) == len(ys) and all(
         isinstance(x, float) and isinstance(y, float) and judge.close(x, y) for x, y in zip(xs, ys))
 

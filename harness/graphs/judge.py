@@ -19,6 +19,7 @@ from harness.core.kinds import (EXCEPTION, GRADIENT_MISMATCH, IMPORT_ERROR, INVA
                                 NOT_IMPLEMENTED, RESOURCE_LIMIT, TIMEOUT, VALUE_MISMATCH)
 
 REL_TOL = 1e-6
+_PLAIN = {float, int}   # what JSON gives for a number (bool is not one of them)
 _SHOWN_MISMATCHES = 4
 
 
@@ -75,6 +76,8 @@ def judge(graph: Graph, answer, backward: bool, code: tuple | None = None) -> Fa
         if not isinstance(column, list) or len(column) != graph.size:
             return Failure(INVALID_RESULT, f"the worker's answer has no complete list of .{fld} values",
                            graph, backward, code=code)
+        if column == want[fld] and not set(map(type, column)) - _PLAIN and all(map(math.isfinite, column)):
+            continue   # the reference's very numbers, as plain finite numbers: most answers, checked in C
         for i, (e, a) in enumerate(zip(want[fld], column)):
             if isinstance(a, str):
                 invalid.append(Mismatch(i, fld, e, a[:80]))
