@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import platform
 
 # Syscall numbers are the same on every architecture Python supports here
 # (new syscalls share one table since Linux 5.x), except on alpha.
@@ -55,7 +54,8 @@ def _libc():
 
 def abi() -> int:
     """The Landlock ABI version of the running kernel, 0 when there is none."""
-    if platform.system() != "Linux" or platform.machine() == "alpha":
+    system = os.uname()   # not the platform module: 2 ms more of every worker's start
+    if system.sysname != "Linux" or system.machine == "alpha":
         return 0
     try:
         version = _libc().syscall(_CREATE_RULESET, None, ctypes.c_size_t(0),

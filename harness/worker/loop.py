@@ -16,7 +16,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import traceback
 import types
 
 from harness.core import graph as _graph
@@ -28,10 +27,19 @@ from harness.worker import honest as _honest
 from harness.worker import package as _package
 from harness.worker.numbers import to_number
 from harness.worker.watchdog import Watchdog
-
-_walk_tb, _relpath, _basename, _join = traceback.walk_tb, os.path.relpath, os.path.basename, os.path.join
 from harness.worker.facts import assigning_line as _assigning_line
 from harness.worker.facts import preset_grad_propagates as _preset_grad_propagates
+
+_relpath, _basename, _join = os.path.relpath, os.path.basename, os.path.join
+
+
+def _walk_tb(tb):
+    """(frame, line) from a traceback, as traceback.walk_tb gives them: without importing
+    traceback, and linecache and tokenize with it, into every worker (4 ms of its start)."""
+    while tb is not None:
+        yield tb.tb_frame, tb.tb_lineno
+        tb = tb.tb_next
+
 
 _collect, _freeze, _module_type = gc.collect, gc.freeze, types.ModuleType
 
@@ -182,18 +190,18 @@ class Worker:
 
     def run_graph(self, g, value_class, backward: bool, locate: bool) -> dict:
         at = [0]
-        names = g.names()
+        name = _graph.value_name   # a, b, ...: only a graph that raised needs them
         self.context["phase"], self.context["at"] = "building", at
         try:
             values = _graph.build(g, value_class, at)
         except BaseException as exc:
-            return {"error": self.describe(exc, f"building {names[at[0]]}", node=at[0])}
+            return {"error": self.describe(exc, f"building {name(at[0])}", node=at[0])}
         if backward and g.nodes:
             self.context["phase"] = "backward"
             try:
                 values[-1].backward()
             except BaseException as exc:
-                return {"error": self.describe(exc, f"{names[-1]}.backward()", node=g.output)}
+                return {"error": self.describe(exc, f"{name(g.output)}.backward()", node=g.output)}
         result = {}
         fields = ("data", "grad") if backward else ("data",)
         for field in fields:
@@ -202,7 +210,7 @@ class Worker:
                 try:
                     column.append(to_number(getattr(v, field)))
                 except BaseException as exc:
-                    return {"error": self.describe(exc, f"reading {names[i]}.{field}", node=i)}
+                    return {"error": self.describe(exc, f"reading {name(i)}.{field}", node=i)}
             result[field] = column
         if locate:
             result["where"] = [self.locate(v) for v in values]
