@@ -23,7 +23,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import yaml
 
 from harness.grading import rubric as rubrics
 from harness.grading.rubric import Rubric, RubricError, did_you_mean
@@ -154,6 +153,7 @@ def complete_yaml(spec: str) -> str:
     rubric = by_name_or_path(spec)   # validates it first
     data = {k: v for k, v in resolved(marker, ()).items() if k not in COURSE_KEYS}
     data.setdefault("exercise", rubric.name)
+    import yaml   # late: only this command writes YAML
     return f"# {rubric.name}: resolved from {spec} by micrograde\n" + yaml.safe_dump(data, sort_keys=False)
 
 
@@ -181,7 +181,7 @@ def _read(path: Path) -> dict:
         data = rubrics.read_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise RubricError(str(path), "(file)", f"cannot be read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
+    except rubrics.NotYaml as exc:
         raise RubricError(str(path), "(file)", f"is not valid YAML: {exc}") from None
     if data is None:
         data = {}

@@ -9,17 +9,16 @@ file and the key, so a typo never turns into a silently skipped check.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from harness.core import ops as ops_table
+from harness.core.cache import remembered
 from harness.core.limits import Limits
-from harness.core.errors import UsageError
+from harness.core.errors import MicrogradeError, UsageError
 
 CHECK_KINDS = ("generated", "fixed", "chain", "fan-out", "nn")
 # Gradescope's test visibilities; anything but ``visible`` is hidden from the
@@ -99,18 +98,32 @@ TOP_KEYS = {"exercise", "title", "files", "reference", "entry", "ops", "checks",
 CHECK_KEYS = {f.name for f in dataclasses.fields(Check)}
 
 
+class NotYaml(MicrogradeError):
+    """A rubric file that does not parse; the message is PyYAML's, with the line and a caret
+    (caught where rubric files are read, and raised again as a RubricError)."""
+
+
 def read_yaml(text: str) -> Any:
-    """YAML data, with libyaml's parser where PyYAML has it (every grade run reads a
-    rubric: 1 ms instead of 8). Its error messages lack the line with a caret under
-    the fault, so a file that does not parse is read again by the pure-Python
-    parser, whose error is the one raised."""
+    """YAML data; a text met before is read from the cache (``harness.core.cache``), so that
+    PyYAML is not even imported (14 ms of every run's start)."""
+    return remembered("yaml", text, _parse_yaml)
+
+
+def _parse_yaml(text: str) -> Any:
+    """With libyaml's parser where PyYAML has it (1 ms instead of 8). Its error messages
+    lack the line with a caret under the fault, so a file that does not parse is read
+    again by the pure-Python parser, whose error is the one raised."""
+    import yaml   # late: see read_yaml
     fast = getattr(yaml, "CSafeLoader", None)
     if fast is not None:
         try:
             return yaml.load(text, Loader=fast)
         except yaml.YAMLError:
             pass
-    return yaml.safe_load(text)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise NotYaml(str(exc)) from None
 
 
 def load(path: Path | str) -> Rubric:
@@ -121,7 +134,7 @@ def load(path: Path | str) -> Rubric:
         data = read_yaml(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise RubricError(source, "(file)", f"cannot be read: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
+    except NotYaml as exc:
         raise RubricError(source, "(file)", f"is not valid YAML: {exc}") from None
     return parse(data, source)
 
@@ -277,6 +290,7 @@ def _get(data: dict, key: str, types, source: str, prefix: str = ""):
 
 def did_you_mean(word: str, choices) -> str:
     """ " (did you mean 'tanh'?)" for a near miss among ``choices``, else ""."""
+    import difflib   # late: only a rubric with a misspelt word needs it
     close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -18,22 +18,13 @@ that time again.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 from importlib import resources
-from pathlib import Path
 from typing import Callable
 
+from harness.core.cache import cache_folder
 from harness.grading.exercise import Target, reference_folder
 from harness.grading.rubric import Rubric, RubricError
-
-
-def cache_folder() -> Path:
-    """Where verdicts are kept: $MICROGRADE_CACHE, else the XDG cache folder."""
-    if os.environ.get("MICROGRADE_CACHE"):
-        return Path(os.environ["MICROGRADE_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "micrograde"
 
 
 def verdict_key(rubric: Rubric) -> str:
