@@ -28,8 +28,10 @@ def apply(findings: Findings, probes: list, outcomes: list, style: Style) -> Non
     _arithmetic_consequences(findings, outcomes)
 
 
-def rule(probe: Probe, outcome: Outcome, expected: Outcome, families: set, style: Style):
-    """A Defect when an exception or a wrong value before backward() names one operation."""
+def rule(probe: Probe, outcome: Outcome, expected: Outcome | None, families: set, style: Style):
+    """A Defect when an exception or a wrong value before backward() names one operation.
+
+    ``expected`` (the reference model's outcome) is read only when ``outcome`` has no error."""
     graph = probe.graph
     leaves = len(graph.leaves)
     if graph.size > 1000 and outcome.error and outcome.error[1] == "backward" \
