@@ -275,8 +275,9 @@ def bulk_class(runs: int, work: Path, peers: Peers, size: int = 60, jobs: int = 
     """``grade --bulk`` on a held-out-shaped class of 04 submissions: submissions per minute.
 
     A third buggy (each with one misconception, so diagnosis runs), a few
-    hanging (in backward, which waits out hang_seconds twice, and at import,
-    stopped after hang_seconds of CPU time), the rest
+    hanging (in backward, which waits out hang_seconds once, on one operation
+    alone ahead of the first gradient request, and at import, stopped after
+    hang_seconds of CPU time), the rest
     correct. Every submission is a distinct file (its number in a comment), so
     nothing is skipped; each run starts from an empty output folder. Checks
     that every submission has its row, then rates the whole run, start-up,
