@@ -182,25 +182,43 @@ def test_files_beside_the_grader_change_no_number(tmp_path):
     of every folder it imports from; the worker once imported the grader through the folder
     that holds it (for an editable install, the repository, where a wheel build adds build/),
     so a file appearing there changed the numbers: this test's two runs, in CI, mid-suite."""
+    install, folder = _copy_of_the_grader(tmp_path)
+    before = _examples(install, folder, tmp_path)
+    for n in range(1, 5):   # one more each time: whatever the heap's sizes, some count moved it
+        (install / f"build-{n}").mkdir()
+        assert _examples(install, folder, tmp_path) == before, \
+            f"with {n} more folder(s) beside the grader in {install}"
+
+
+def test_files_inside_the_grader_that_the_worker_never_imports_change_no_number(tmp_path):
+    """The same for the harness's own folders, which the worker imported its modules through:
+    one module more in harness/core (grade's rubric cache, say) gave `no_topo_sort.py`
+    other wrong numbers in an example. The worker now finds each of its modules by its path."""
+    install, folder = _copy_of_the_grader(tmp_path, CORPUS / "buggy" / "no_topo_sort.py")
+    before = _examples(install, folder, tmp_path)
+    for n in range(1, 4):
+        for package in ("core", "worker"):
+            (install / "harness" / package / f"unused_{n}.py").write_text("", encoding="utf-8")
+        assert _examples(install, folder, tmp_path) == before, \
+            f"with {n} more module(s) in harness/core and harness/worker of {install}"
+
+
+def _copy_of_the_grader(tmp_path: Path, submission: Path = SUBMISSIONS["04_engine"]) -> tuple:
     install = tmp_path / "checkout"
     for name in ("harness", "reference", "graders"):
         shutil.copytree(REPO / name, install / name, ignore=shutil.ignore_patterns("__pycache__"))
-    folder = make_exercise(tmp_path / "04", "04_engine", SUBMISSIONS["04_engine"])
-
-    def examples() -> dict:
-        run = subprocess.run([sys.executable, "-c", "import sys; from harness.cli import main; "
-                              "sys.exit(main(sys.argv[1:]))", "--format", "json", "--seed", "7",
-                              "--examples", EXAMPLES, str(folder)], cwd=tmp_path, capture_output=True,
-                             text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(install)})
-        assert run.returncode == 1, run.stdout[-2000:] + run.stderr[-2000:]
-        return {c["name"]: [d["example"] for d in c["diagnoses"]]
-                for c in json.loads(run.stdout)["exercises"][0]["checks"]}
-
     assert _where(install).startswith(str(install))   # the copy is graded with, not the installed grader
-    before = examples()
-    for n in range(1, 5):   # one more each time: whatever the heap's sizes, some count moved it
-        (install / f"build-{n}").mkdir()
-        assert examples() == before, f"with {n} more folder(s) beside the grader in {install}"
+    return install, make_exercise(tmp_path / "04", "04_engine", submission)
+
+
+def _examples(install: Path, folder: Path, cwd: Path) -> dict:
+    run = subprocess.run([sys.executable, "-c", "import sys; from harness.cli import main; "
+                          "sys.exit(main(sys.argv[1:]))", "--format", "json", "--seed", "7",
+                          "--examples", EXAMPLES, str(folder)], cwd=cwd, capture_output=True,
+                         text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(install)})
+    assert run.returncode == 1, run.stdout[-2000:] + run.stderr[-2000:]
+    return {c["name"]: [d["example"] for d in c["diagnoses"]]
+            for c in json.loads(run.stdout)["exercises"][0]["checks"]}
 
 
 def _where(install: Path) -> str:
