@@ -198,7 +198,8 @@ def assert_nothing_left(grader_tmp: Path, layer: str) -> None:
     """No worker, orphan or temporary folder outlives the grading."""
     mine = [pid for pid in _processes() if _parent(pid) == os.getpid() and _state(pid) != "Z"]
     assert not mine, f"processes left running: {[(_comm(p), p) for p in mine]}"
-    assert not [p for p in _processes() if _comm(p) == "mg-orphan"], "an orphan of the submission survived"
+    assert not [p for p in _processes() if _comm(p) == "mg-orphan" and _orphan_of_this_test(p)], \
+        "an orphan of the submission survived"
     assert not list(grader_tmp.iterdir()), f"temporary folders left: {list(grader_tmp.iterdir())}"
     if layers.guarantees(layer)["write outside its folder"]:
         assert not ESCAPE.exists(), f"the submission wrote {ESCAPE} through the {layer} layer"
@@ -281,6 +282,23 @@ def _wait_for_orphaned_worker(grader_tmp: Path) -> None:
 
 
 # -- /proc, read directly so that the test trusts nothing of the grader's ----------
+def _orphan_of_this_test(pid: int) -> bool:
+    """Below this process (the grader reparents its workers' orphans to itself), or escaped to
+    init or to an ancestor of it; not an orphan that a grader in another test, running beside
+    this one under xdist, has not killed yet (tests/cli/test_reproducible.py grades
+    forks_outliving_worker.py in a class: this check failed 2 runs in 4 when the two ran together)."""
+    ancestors = _ancestors(os.getpid())
+    return os.getpid() in _ancestors(pid) or _parent(pid) in ancestors or _parent(pid) == 1
+
+
+def _ancestors(pid: int) -> list:
+    chain = []
+    while pid > 1 and len(chain) < 100:
+        pid = _parent(pid)
+        chain.append(pid)
+    return chain
+
+
 def _processes() -> list:
     return [int(p) for p in os.listdir("/proc") if p.isdigit()]
 
