@@ -39,8 +39,8 @@ class Asker:
         self.facts: dict = {}     # behaviour of the class itself, when asked to locate
         # Graphs sent ahead of the next request of small graphs with gradients, and not judged
         # with it: when the worker hangs on one of them, it hung there (harness.grading.run).
-        self.lead: tuple = ()
-        self.led = False   # whether the lead was sent
+        # Emptied once sent: the grader gives one list to each check's asker until then.
+        self.lead: list = []
 
     def ask(self, graph_list: list, backward: bool, locate: bool = False,
             meanwhile: Callable[[], object] | None = None) -> list:
@@ -49,9 +49,8 @@ class Asker:
         if timeout <= 0:
             raise WorkerFailure(TIMEOUT, "the check's time limit ran out")
         small = self.small_seconds is not None and all(g.size <= SMALL for g in graph_list)
-        lead = self.lead if small and backward else ()
-        if lead:
-            self.lead, self.led = (), True
+        lead = list(self.lead) if small and backward else []
+        self.lead[:len(lead)] = []
         sent = [*lead, *graph_list]
         self.capped = len(sent) if small and self.small_seconds < timeout else 0
         if self.capped:

@@ -23,7 +23,6 @@ import hashlib
 import json
 from pathlib import Path
 
-
 from harness.grading import rubric as rubrics
 from harness.grading.rubric import Rubric, RubricError, did_you_mean
 

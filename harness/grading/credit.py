@@ -118,11 +118,8 @@ def lone_operation(rubric) -> Graph:
 
 
 def lone_code(graph: Graph) -> str:
-    """``a + b``: how a message writes a screen's graph (its leaves are ``a`` and ``b``)."""
-    node = graph.nodes[0]
-    names = ("a", "b")
-    return OPS_BY_NAME[node.op].template.format(
-        a=names[node.args[0]], b=names[node.args[-1]], k=f"{node.k:g}" if node.k is not None else "")
+    """``a + b``: how a message writes a screen's graph (its one node, as ``to_code`` writes it)."""
+    return graph.to_code(backward=False)[-1].partition(" = ")[2]
 
 
 def _screen_graphs(rubric) -> tuple:

@@ -14,7 +14,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-
 from harness.core import ops as ops_table
 from harness.core.cache import remembered
 from harness.core.limits import Limits

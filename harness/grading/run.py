@@ -81,12 +81,12 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
     hanging: dict = {}     # family whose own _backward hung -> the check where it did
     # One operation alone, ahead of the first request of gradients: a backward() that hangs
     # on it is known to hang on every graph after one wait, not after a second one to check.
-    lead = credit.lone_operation(rubric) if any(c.backward for c in rubric.checks) else None
-    lead_sent = False
+    lone = credit.lone_operation(rubric) if any(c.backward for c in rubric.checks) else None
+    lead = [lone] if lone is not None else []   # sent by the first request it fits (Asker.lead)
     try:
         for check in rubric.checks:
             started = time.monotonic()
-            outcome, failure, asker = None, load_failure, None
+            outcome, failure = None, load_failure
             remaining = budget_end - started
             if failure is None and remaining <= 0:
                 failure = judge.Failure(TIMEOUT, f"not run: the exercise's time budget of "
@@ -97,10 +97,11 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                 failure = _hangs_in(check, hanging)
             if failure is None:
                 seconds, limit = _time_limit(check, rubric.limits, remaining, hung)
+                asker = None
                 try:
                     asker = session.asker(time.monotonic() + seconds)
-                    if lead is not None and check.backward and not lead_sent and not hung:
-                        asker.lead = (lead,)   # a check of large graphs (a chain) passes it on
+                    if not hung:
+                        asker.lead = lead
                     outcome = outcomes[check.name] = checks.run_check(check, rubric, asker, options.seed,
                                                                       options.examples)
                     failure = outcome.failure
@@ -130,18 +131,17 @@ def grade_exercise(target: Target, folder: Path, options: Options, display_path:
                     if exc.kind == TIMEOUT and exc.backward and screened is None and _in_backward(exc):
                         # A hang in backward() itself, not in one operation's _backward: the rows
                         # alone say at once whether every later gradient check would hang too.
-                        if lead is not None and exc.graph == lead:
+                        if lone is not None and exc.graph == lone:
                             screened, hangs_alone = [], (
                                 f"not run: backward() hung in {check.name!r} on one operation alone "
-                                f"(`{credit.lone_code(lead)}`): every gradient check would hang the same way")
+                                f"(`{credit.lone_code(lone)}`): every gradient check would hang the same way")
                         else:
                             screened, alone = _screens(rubric, session, budget_end,
                                                        rubric.limits.hang_seconds, split=True)
                             if alone:
                                 hangs_alone = (f"not run: backward() hung in {check.name!r}, and again "
-                                               f"on one operation alone (`{credit.lone_code(lead)}`): "
+                                               f"on one operation alone (`{credit.lone_code(lone)}`): "
                                                f"every gradient check would hang the same way")
-            lead_sent = lead_sent or (asker is not None and asker.led)
             if failure is not None:
                 others = outcome.others if outcome and failure is outcome.failure else ()
                 shown = (failure,) + tuple(others)[:2]
